@@ -1,0 +1,120 @@
+"""Coder: one per file, the complete file, seeing the code of the files it depends on."""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+from langgraph.runtime import Runtime
+
+from papercoder import depgraph
+from papercoder.agents.conversation import context_of, fill, planning_messages, workspace_of
+from papercoder.context import RunContext
+from papercoder.llm import AnswerError, ask
+from papercoder.llm.answers import Reply
+from papercoder.state import FileTask
+from papercoder.textblocks import fenced_blocks, unclosed_block
+
+_LANGS = {".py": "python", ".sh": "bash", ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".md": "markdown"}
+_PLACEHOLDER = re.compile(r"#\s*(TODO|FIXME)\b|raise NotImplementedError|your code here|implement (this|me)",
+                          re.IGNORECASE)
+
+ENTRY_RULES = (
+    "- This file is the entry point. Parse the command-line options `--config` (default `config.yaml`) and\n"
+    "  `--smoke` (run one tiny step on small synthetic data with the config's `smoke` settings, for when the\n"
+    "  datasets or pretrained weights are not available), and run under `if __name__ == \"__main__\":`.\n"
+)
+
+
+def language(path: str) -> str:
+    """The fence language for a file path."""
+    return next((lang for ext, lang in _LANGS.items() if path.endswith(ext)), "")
+
+
+def placeholder_problems(code: str) -> list[str]:
+    """Placeholders a complete file must not have: TODOs, NotImplementedError, empty bodies."""
+    found = [f"line {code.count(chr(10), 0, m.start()) + 1}: {m.group(0)!r}" for m in _PLACEHOLDER.finditer(code)]
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return found
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            body = [b for b in node.body if not (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant)
+                                                 and isinstance(b.value.value, str))]
+            if all(isinstance(b, ast.Pass) or (isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant)
+                                               and b.value.value is Ellipsis) for b in body):
+                found.append(f"line {node.lineno}: function {node.name}() has an empty body")
+    return found
+
+
+def extract_code(reply: Reply, path: str) -> str:
+    """The file's code from the answer: its fenced block, or the bare answer when it is code."""
+    lang = language(path)
+    blocks = fenced_blocks(reply.text)
+    preferred = [b for lg, b in blocks if lg in (lang, "py" if lang == "python" else lang)]
+    if preferred or blocks:
+        return max(preferred or [b for _lg, b in blocks], key=len)
+    cut = unclosed_block(reply.text)
+    if cut is not None and reply.finish_reason == "length":
+        raise AnswerError("the file was cut off at the output-token limit; write a shorter, complete version")
+    if cut is not None:
+        return cut[1]
+    return reply.text.strip()
+
+
+def make_parser(path: str, tries: int, warnings: list[dict[str, Any]]):  # noqa: ANN201
+    """The coder's answer check; the last try is accepted with its problems recorded, not re-asked."""
+    attempts = [0]
+
+    def parse(reply: Reply) -> str:
+        attempts[0] += 1
+        last = attempts[0] >= tries
+        code = extract_code(reply, path).rstrip() + "\n"
+        if not code.strip():
+            raise AnswerError(f"the answer holds no code; write the whole of {path} in one fenced block")
+        problems: list[str] = []
+        if path.endswith(".py"):
+            try:
+                compile(code, path, "exec", dont_inherit=True)  # parses only; nothing is executed
+            except SyntaxError as exc:
+                problems.append(f"the code does not compile: line {exc.lineno}: {exc.msg}")
+            problems += [f"placeholder at {p}" for p in placeholder_problems(code)]
+        if problems and not last:
+            raise AnswerError("; ".join(problems[:8]) + ". Write the complete, working file.")
+        warnings.extend({"stage": "coder", "file": path, "kind": "code_problem", "problem": p} for p in problems)
+        return code
+
+    return parse
+
+
+def dependency_code(task: FileTask, path: str) -> str:
+    """The code of every file ``path`` depends on (transitively), dependencies first."""
+    deps = depgraph.dependencies_of(task["dag"], path)
+    if not deps:
+        return "This file imports no other file of the repository.\n"
+    parts = ["The files it depends on, already written (use their real names):\n"]
+    for d in deps:
+        parts.append(f"### `{d}`\n```{language(d)}\n{task.get('code', {}).get(d, '').rstrip()}\n```\n")
+    return "\n".join(parts)
+
+
+def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Write one repository file to ``repo/<file>``."""
+    ctx = context_of(runtime)
+    ws = workspace_of(task)
+    path = task["file"]
+    entry = path == task["architecture"].get("entry_point")
+    request = fill("coder", file=path, analysis=task.get("analyses", {}).get(path, "(none)").strip(),
+                   dependency_code=dependency_code(task, path), entry_rules=ENTRY_RULES if entry else "",
+                   lang=language(path) or "text")
+    warnings: list[dict[str, Any]] = []
+    code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens_code,
+               parse=make_parser(path, 1 + max(0, ctx.max_reasks), warnings),
+               messages=[*planning_messages(task, ctx), HumanMessage(content=request)])
+    ws.write_repo_file(path, code)
+    for w in warnings:
+        ws.record_error(w)
+    return {"code": {path: code}, "errors": warnings}

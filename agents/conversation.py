@@ -1,0 +1,96 @@
+"""The shared conversation every agent continues.
+
+The four planning steps form one conversation (system, paper + request 1, plan, request 2, ...). Analysts
+and coders continue that same conversation, so every call shares an identical prefix (system text, then
+the paper, then the plan and design) that provider prompt caches and llama.cpp's KV cache can reuse; the
+per-file request comes last.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from papercoder.context import RunContext
+from papercoder.state import PaperCoderState
+from papercoder.workspace import Workspace
+
+_HERE = Path(__file__).parent
+PLANNING_STEPS = ("planner", "architect", "logic_designer", "config_writer")
+
+
+@functools.cache
+def prompt(name: str) -> str:
+    """The prompt text stored beside the agents as ``<name>.md``."""
+    return (_HERE / f"{name}.md").read_text(encoding="utf-8")
+
+
+def fill(name: str, **values: Any) -> str:
+    """Fill a prompt's ``$placeholders``."""
+    return Template(prompt(name)).substitute(**{k: str(v) for k, v in values.items()})
+
+
+def context_of(runtime: Runtime[RunContext] | None) -> RunContext:
+    """The run settings (defaults when the graph was invoked without a context)."""
+    ctx = getattr(runtime, "context", None)
+    if isinstance(ctx, dict):
+        return RunContext(**ctx)
+    return ctx if isinstance(ctx, RunContext) else RunContext()
+
+
+def workspace_of(state: PaperCoderState) -> Workspace:
+    """The run's output folder."""
+    return Workspace(state["out_dir"])
+
+
+def render_architecture(arch: dict[str, Any]) -> str:
+    """The architecture as the Markdown answer the architect was asked for."""
+    files = "\n".join(f"- `{f['path']}`: {f.get('description', '')}".rstrip(": ") for f in arch["files"])
+    return (f"## Implementation approach\n{arch['implementation_approach']}\n\n## File list\n{files}\n\n"
+            f"## Data structures and interfaces\n```mermaid\n{arch['class_diagram']}\n```\n\n"
+            f"## Program call flow\n```mermaid\n{arch['sequence_diagram']}\n```")
+
+
+def render_logic(logic: dict[str, Any]) -> str:
+    """The logic design as the JSON answer the designer was asked for (after clean-up)."""
+    return json.dumps({"required_packages": logic["required_packages"],
+                       "tasks": logic["tasks"],
+                       "shared_knowledge": logic["shared_knowledge"]}, ensure_ascii=False)
+
+
+def _request(step: str, state: PaperCoderState, ctx: RunContext) -> str:
+    if step == "planner":
+        return fill("planner", paper=state["paper_md"].strip())
+    if step == "architect":
+        return fill("architect", max_files=ctx.max_files)
+    if step == "logic_designer":
+        files = ", ".join(f["path"] for f in state["architecture"]["files"])
+        return fill("logic_designer", files=files)
+    return prompt("config_writer")
+
+
+def _answer(step: str, state: PaperCoderState) -> str:
+    if step == "planner":
+        return state["plan"]
+    if step == "architect":
+        return render_architecture(state["architecture"])
+    if step == "logic_designer":
+        return render_logic(state["logic_design"])
+    return f"```yaml\n{state['config_yaml'].strip()}\n```"
+
+
+def planning_messages(state: PaperCoderState, ctx: RunContext, upto: str | None = None) -> list[BaseMessage]:
+    """The conversation up to the request of planning step ``upto`` (all four answers when None)."""
+    messages: list[BaseMessage] = [SystemMessage(content=prompt("system"))]
+    for step in PLANNING_STEPS:
+        messages.append(HumanMessage(content=_request(step, state, ctx)))
+        if step == upto:
+            return messages
+        messages.append(AIMessage(content=_answer(step, state)))
+    return messages

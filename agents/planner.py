@@ -1,0 +1,35 @@
+"""Planner: the overall plan (method, datasets, settings, metrics, ambiguities) as Markdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from papercoder.agents.conversation import context_of, planning_messages, workspace_of
+from papercoder.context import RunContext
+from papercoder.llm import AnswerError, ask
+from papercoder.llm.answers import Reply
+from papercoder.state import PaperCoderState
+from papercoder.textblocks import fenced_blocks
+
+
+def parse_plan(reply: Reply) -> str:
+    """Accept a Markdown plan of real length (unwrapping a whole-answer fence)."""
+    text = reply.text.strip()
+    blocks = fenced_blocks(text)
+    if len(blocks) == 1 and blocks[0][0] in ("markdown", "md") and text.startswith("```"):
+        text = blocks[0][1].strip()
+    if len(text) < 200:
+        raise AnswerError("the plan is empty or too short; write the whole plan with its five sections")
+    return text
+
+
+def planner(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Write the overall plan and save it to ``artifacts/plan.md``."""
+    ctx = context_of(runtime)
+    ws = workspace_of(state)
+    plan = ask(ctx=ctx, ws=ws, node="planner", messages=planning_messages(state, ctx, "planner"),
+               parse=parse_plan, max_tokens=ctx.max_tokens_plan)
+    ws.write_artifact("plan.md", plan + "\n")
+    return {"plan": plan}

@@ -1,0 +1,142 @@
+"""Command line: ``papercoder run PAPER --out DIR``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from papercoder.context import RunContext
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn an ML paper into a code repository.")
+console = Console(stderr=True)
+
+
+@app.callback()
+def _root() -> None:
+    """PaperCoder: paper in, repository out."""
+
+
+class Progress:
+    """Renders the graph's custom progress events and node updates as lines."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.out_tokens = 0
+        self.in_tokens = 0
+
+    def _t(self) -> str:
+        return f"[dim]{time.monotonic() - self.started:7.1f}s[/dim]"
+
+    def event(self, ev: dict[str, Any]) -> None:
+        kind = ev.get("event")
+        what = ev.get("node", "?") + (f" {ev['file']}" if ev.get("file") else "")
+        if kind == "call_start":
+            again = f" (try {ev['attempt'] + 1})" if ev.get("attempt") else ""
+            console.print(f"{self._t()} [cyan]→[/cyan] {what}{again}")
+        elif kind == "call":
+            self.in_tokens += ev.get("input_tokens", 0)
+            self.out_tokens += ev.get("output_tokens", 0)
+            console.print(f"{self._t()} [green]✓[/green] {what}: {ev.get('input_tokens', 0)} in, "
+                          f"{ev.get('output_tokens', 0)} out, {ev.get('seconds', 0):.1f}s"
+                          f"  [dim](total {self.in_tokens} in / {self.out_tokens} out)[/dim]")
+        elif kind == "reask":
+            console.print(f"{self._t()} [yellow]↻[/yellow] {what}: re-asking: {ev.get('problem', '')[:200]}")
+
+    def update(self, update: dict[str, Any]) -> None:
+        for node, value in update.items():
+            if node == "build_dag" and isinstance(value, dict) and "dag" in value:
+                gens = value["dag"]["generations"]
+                console.print(f"{self._t()} [magenta]DAG[/magenta] {len(value['dag']['nodes'])} files in "
+                              f"{len(gens)} generations: " + " | ".join(", ".join(g) for g in gens))
+                for r in value["dag"]["repairs"]:
+                    console.print(f"          [yellow]repaired:[/yellow] {r}")
+            elif node == "ingest" and isinstance(value, dict) and "paper_info" in value:
+                info = value["paper_info"]
+                console.print(f"{self._t()} [magenta]paper[/magenta] {info.get('title') or info.get('source')}: "
+                              f"{info.get('tokens')} tokens (of {info.get('tokens_full')}), out: {value['out_dir']}")
+
+
+@app.command()
+def run(
+    paper: Annotated[str, typer.Argument(help="The paper: a PDF, Markdown or text file.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: ./runs/<paper>).")] = None,
+    model: Annotated[str, typer.Option(help="'local', 'openai:NAME', or NAME with --base-url.")] = "local",
+    base_url: Annotated[str, typer.Option(help="OpenAI-compatible endpoint URL.")] = "",
+    api_key_env: Annotated[str, typer.Option(help="Environment variable holding the API key.")] = "OPENAI_API_KEY",
+    concurrency: Annotated[int, typer.Option(min=1, help="Most model calls at once.")] = 4,
+    paper_tokens: Annotated[int, typer.Option(help="Token budget of the paper text (0: per-model default).")] = 0,
+    max_files: Annotated[int, typer.Option(min=1, help="Most code files to plan.")] = 16,
+    timeout: Annotated[float, typer.Option(help="Seconds per model call (0: per-model default).")] = 0.0,
+) -> None:
+    """Plan, analyse and write a repository implementing PAPER."""
+    from papercoder.llm import StageError
+    from papercoder.llm.models import ModelSpecError
+    from papercoder.paper import PaperReadError
+    from papercoder.workspace import Workspace
+
+    src = Path(paper)
+    if not src.exists():
+        console.print(f"[red]error[/red] (input): {paper}: no such file")
+        raise typer.Exit(2)
+    out_dir = (out or Path("runs") / src.stem).resolve()
+    ctx = RunContext(model=model, base_url=base_url, api_key_env=api_key_env, concurrency=concurrency,
+                     out_dir=str(out_dir), paper_token_budget=paper_tokens, max_files=max_files,
+                     request_timeout=timeout)
+    progress = Progress()
+    final: dict[str, Any] = {}
+    try:
+        from papercoder.graphs.paper2code import build_graph
+
+        graph = build_graph().compile(name="papercoder")
+        stream = graph.stream({"paper": str(src.resolve())}, context=ctx,
+                              config={"max_concurrency": max(1, concurrency), "recursion_limit": 500},
+                              stream_mode=["updates", "custom", "values"], subgraphs=True)
+        for _ns, mode, chunk in stream:
+            if mode == "custom" and isinstance(chunk, dict):
+                progress.event(chunk)
+            elif mode == "updates" and isinstance(chunk, dict):
+                progress.update(chunk)
+            elif mode == "values" and not _ns and isinstance(chunk, dict):
+                final = chunk
+    except (StageError, PaperReadError, ModelSpecError, RuntimeError, OSError) as exc:
+        stage = getattr(exc, "stage", None) or ("ingest" if isinstance(exc, PaperReadError) else "run")
+        if out_dir.exists():
+            Workspace(out_dir).update_run(status="failed", error={"stage": stage, "message": str(exc)})
+        console.print(f"[red]error[/red] (stage {stage}): {exc}")
+        console.print(f"Everything produced so far is in {out_dir}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        if out_dir.exists():
+            Workspace(out_dir).update_run(status="interrupted")
+        console.print("[yellow]interrupted[/yellow]; outputs so far are kept")
+        raise typer.Exit(130) from None
+    _print_summary(final.get("summary", {}), out_dir, time.monotonic() - progress.started)
+
+
+def _print_summary(summary: dict[str, Any], out_dir: Path, seconds: float) -> None:
+    table = Table(title="PaperCoder run", show_header=False)
+    for key in ("title", "files", "python_files", "python_files_compiling", "lines", "generations", "calls",
+                "input_tokens", "output_tokens", "problems"):
+        table.add_row(key.replace("_", " "), str(summary.get(key, "")))
+    table.add_row("wall time", f"{seconds:.0f} s")
+    table.add_row("repository", str(out_dir / "repo"))
+    Console().print(table)
+
+
+def main() -> None:
+    """Entry point of the ``papercoder`` script."""
+    try:
+        app()
+    finally:
+        from papercoder.llm.embedded import EmbeddedServer
+
+        EmbeddedServer.stop_shared()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,103 @@
+"""The file dependency DAG (NetworkX) that orders the coders.
+
+Edges point from a dependency to the file that imports it, so ``topological_generations`` yields the
+files that can be written together, dependencies first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import networkx as nx
+
+from papercoder.schemas import DependencyGraph
+
+
+def problems(task_list: list[str], deps: Mapping[str, Iterable[str]]) -> list[str]:
+    """Name what is wrong with a dependency map, in words a model can act on.
+
+    Args:
+        task_list: The files to write, in task order.
+        deps: For each file, the files it depends on.
+
+    Returns:
+        One sentence per self-dependency, unknown dependency and cycle; empty when the map is a DAG.
+    """
+    listed = set(task_list)
+    found: list[str] = []
+    g = nx.DiGraph()
+    g.add_nodes_from(task_list)
+    for f in task_list:
+        for d in deps.get(f, ()):
+            if d == f:
+                found.append(f"{f} depends on itself")
+            elif d not in listed:
+                found.append(f"{f} depends on {d}, which is not in the file list")
+            else:
+                g.add_edge(d, f)
+    for cycle in nx.simple_cycles(g, length_bound=len(task_list)):
+        order = " -> ".join([*cycle, cycle[0]])
+        found.append(f"dependency cycle: {order} (each needs the next)")
+        if len(found) > 12:
+            break
+    return found
+
+
+def build(task_list: list[str], deps: Mapping[str, Iterable[str]], *, reasked: list[str] | None = None
+          ) -> DependencyGraph:
+    """Build the DAG, repairing it deterministically and recording every repair.
+
+    Rules: a self-dependency is dropped; a dependency on an unlisted file is dropped; while a cycle
+    remains, the cycle's edge whose dependency comes latest in the task list is removed (the task list is
+    the designer's intended order, so that edge is the one that contradicts it).
+
+    Args:
+        task_list: The files to write, in task order.
+        deps: For each file, the files it depends on.
+        reasked: Problems already named to the logic designer (kept in the record).
+
+    Returns:
+        The dependency graph with its topological generations.
+    """
+    index = {f: i for i, f in enumerate(task_list)}
+    repairs: list[str] = []
+    g = nx.DiGraph()
+    g.add_nodes_from(task_list)
+    for f in task_list:
+        for d in dict.fromkeys(deps.get(f, ())):
+            if d == f:
+                repairs.append(f"dropped self-dependency of {f}")
+            elif d not in index:
+                repairs.append(f"dropped dependency of {f} on unlisted file {d}")
+            else:
+                g.add_edge(d, f)
+    while True:
+        try:
+            cycle = nx.find_cycle(g)
+        except nx.NetworkXNoCycle:
+            break
+        dep, dependent = max(cycle, key=lambda e: (index[e[0]], index[e[1]]))[:2]
+        g.remove_edge(dep, dependent)
+        repairs.append(f"broke cycle {' -> '.join(e[0] for e in cycle)} -> {cycle[0][0]} "
+                       f"by dropping the dependency of {dependent} on {dep}")
+    generations = [sorted(gen, key=index.__getitem__) for gen in nx.topological_generations(g)]
+    edges = sorted(g.edges(), key=lambda e: (index[e[1]], index[e[0]]))
+    return DependencyGraph(nodes=list(task_list), edges=edges, generations=generations, repairs=repairs,
+                           reasked=list(reasked or []))
+
+
+def to_networkx(dag: Mapping[str, object]) -> nx.DiGraph:
+    """Rebuild a ``DiGraph`` from a stored :class:`DependencyGraph` dump."""
+    g = nx.DiGraph()
+    g.add_nodes_from(dag["nodes"])  # type: ignore[arg-type]
+    g.add_edges_from(tuple(e) for e in dag["edges"])  # type: ignore[union-attr]
+    return g
+
+
+def dependencies_of(dag: Mapping[str, object], path: str) -> list[str]:
+    """All files ``path`` depends on, transitively, in task order."""
+    g = to_networkx(dag)
+    if path not in g:
+        return []
+    order = {f: i for i, f in enumerate(dag["nodes"])}  # type: ignore[arg-type]
+    return sorted(nx.ancestors(g, path), key=order.__getitem__)

@@ -1,0 +1,81 @@
+"""Model specs to LangChain chat models, built inside nodes (never at import time).
+
+Specs:
+    ``local``             the embedded Qwen2.5-Coder-1.5B served in-process by llama.cpp
+    ``openai:NAME``       OpenAI, key from the environment variable named by ``api_key_env``
+    ``NAME`` + base_url   any OpenAI-compatible server (vLLM, Ollama, LM Studio, OpenRouter, ...)
+    a registered name     a factory added with :func:`register_chat_model` (hosts and tests)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from langchain_core.language_models import BaseChatModel
+
+from papercoder.context import RunContext
+
+ModelFactory = Callable[[RunContext, int], BaseChatModel]
+_REGISTRY: dict[str, ModelFactory] = {}
+
+
+class ModelSpecError(ValueError):
+    """A model spec that cannot be turned into a chat model."""
+
+
+def register_chat_model(name: str, factory: ModelFactory) -> None:
+    """Make ``name`` a model spec served by ``factory(context, max_tokens)``.
+
+    Hosts embedding PaperCoder (and the test-suite) use this to bring their own chat model.
+    """
+    _REGISTRY[name] = factory
+
+
+def model_label(ctx: RunContext) -> str:
+    """A short, stable name of the model for records."""
+    if ctx.base_url and ctx.model not in _REGISTRY and not ctx.is_local:
+        return f"{ctx.model}@{ctx.base_url}"
+    return ctx.model
+
+
+def build_chat_model(ctx: RunContext, *, max_tokens: int) -> BaseChatModel:
+    """Build the chat model named by ``ctx.model``.
+
+    Args:
+        ctx: Run settings.
+        max_tokens: Output-token limit of this call.
+
+    Raises:
+        ModelSpecError: For an unknown spec or a missing API key.
+    """
+    spec = ctx.model.strip()
+    if spec in _REGISTRY:
+        return _REGISTRY[spec](ctx, max_tokens)
+    from langchain_openai import ChatOpenAI
+
+    common = {
+        "temperature": ctx.temperature,
+        "max_tokens": max_tokens,
+        "timeout": ctx.effective_timeout(),
+        "stream_usage": True,
+        "use_responses_api": False,
+    }
+    if ctx.is_local:
+        from papercoder.llm.embedded import EmbeddedServer
+
+        server = EmbeddedServer.shared(n_ctx=ctx.n_ctx, n_parallel=1)
+        # One retry at most: a local call that timed out has already done its work once.
+        return ChatOpenAI(model="local", base_url=server.base_url, api_key="local", max_retries=1, **common)
+    if spec.startswith("openai:"):
+        key = os.environ.get(ctx.api_key_env or "OPENAI_API_KEY")
+        if not key:
+            raise ModelSpecError(f"model {spec!r} needs an API key in ${ctx.api_key_env or 'OPENAI_API_KEY'}")
+        kwargs = {"base_url": ctx.base_url} if ctx.base_url else {}
+        return ChatOpenAI(model=spec.split(":", 1)[1], api_key=key, max_retries=3, **kwargs, **common)
+    if ctx.base_url:
+        key = os.environ.get(ctx.api_key_env or "", "") or "not-needed"
+        return ChatOpenAI(model=spec, base_url=ctx.base_url, api_key=key, max_retries=3, **common)
+    raise ModelSpecError(
+        f"unknown model spec {spec!r}: use 'local', 'openai:NAME', or NAME with --base-url URL"
+    )

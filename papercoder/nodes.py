@@ -1,0 +1,73 @@
+"""Graph nodes that are not agents: ingest, dependency graph, coding schedule."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from langgraph.runtime import Runtime
+from langgraph.types import Send
+
+from papercoder import depgraph
+from papercoder.agents.conversation import context_of, workspace_of
+from papercoder.context import RunContext
+from papercoder.llm.models import model_label
+from papercoder.paper import compact, load_paper
+from papercoder.state import PaperCoderState
+from papercoder.workspace import Workspace, default_out_dir
+
+
+def ingest(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Read the paper, compact it to the token budget, open the run folder, write ``artifacts/paper.md``."""
+    ctx = context_of(runtime)
+    paper = load_paper(state["paper"], title=state.get("title", ""))
+    name = Path(paper.source).stem if paper.source and paper.source != "<text>" else (paper.title or "paper")
+    out_dir = state.get("out_dir") or ctx.out_dir or str(default_out_dir(name))
+    ws = Workspace(out_dir).ensure()
+    md, info = compact(paper, ctx.effective_paper_budget())
+    info.update({"source": paper.source, "format": paper.format, "title": paper.title})
+    front = "\n".join(f"{k}: {v}" for k, v in info.items())
+    ws.write_artifact("paper.md", f"---\n{front}\n---\n\n{md}")
+    ws.update_run(status="running", paper=paper.source, title=paper.title, model=model_label(ctx),
+                  started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), paper_info=info,
+                  settings={"concurrency": ctx.concurrency, "paper_token_budget": ctx.effective_paper_budget()})
+    return {"out_dir": str(ws.root), "repo_dir": str(ws.repo), "paper_md": md, "paper_info": info,
+            "title": paper.title}
+
+
+def build_dag(state: PaperCoderState) -> dict[str, Any]:
+    """Build and repair the file dependency DAG; write ``artifacts/dependency_graph.json``."""
+    design = state["logic_design"]
+    deps = {t["path"]: t["depends_on"] for t in design["tasks"]}
+    dag = depgraph.build(design["task_list"], deps, reasked=state.get("logic_reasks", [])).model_dump()
+    workspace_of(state).write_artifact("dependency_graph.json", dag)
+    return {"dag": dag, "generation": 0}
+
+
+def _payload(state: PaperCoderState, path: str) -> dict[str, Any]:
+    return {**state, "file": path}
+
+
+def dispatch_analysts(state: PaperCoderState) -> list[Send]:
+    """One analyst per file, all in parallel."""
+    return [Send("analyst", _payload(state, f)) for f in state["dag"]["nodes"]]
+
+
+def dispatch_coders(state: PaperCoderState) -> list[Send] | str:
+    """One coder per file of the current topological generation; done after the last one."""
+    gens = state["dag"]["generations"]
+    g = state.get("generation", 0)
+    if g >= len(gens):
+        return "done"
+    return [Send("coder", _payload(state, f)) for f in gens[g]]
+
+
+def start_coding(state: PaperCoderState) -> dict[str, Any]:
+    """Join point after the analysts: coding starts at generation 0."""
+    return {"generation": 0}
+
+
+def next_generation(state: PaperCoderState) -> dict[str, Any]:
+    """Join point after one generation of coders."""
+    return {"generation": state.get("generation", 0) + 1}

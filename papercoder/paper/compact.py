@@ -1,0 +1,62 @@
+"""Compaction: fit the paper into a token budget, dropping what an implementer needs least."""
+
+from __future__ import annotations
+
+import re
+
+from papercoder.llm.tokens import count_tokens
+from papercoder.paper.model import Paper, Section
+
+# Lower rank is dropped first. Method, experiments and implementation details are never dropped whole.
+_DROP_ORDER = [
+    (0, r"acknowledg|funding"),
+    (1, r"broader impact|ethic|societal|impact statement|checklist"),
+    (2, r"related work|prior work|background"),
+    (3, r"limitation|future work|discussion|conclusion"),
+    (4, r"^appendix|^[a-h](\.\d+)*\s"),
+]
+_KEEP = re.compile(r"method|model|approach|experiment|setup|implementation|training|hyper|dataset|result|"
+                   r"algorithm|architecture|evaluation|abstract", re.IGNORECASE)
+
+
+def compact(paper: Paper, budget: int) -> tuple[str, dict[str, object]]:
+    """Render ``paper`` as Markdown of at most about ``budget`` tokens.
+
+    Sections are dropped by priority (acknowledgements, broader impact, related work, discussion,
+    appendix), then the longest remaining sections are shortened from their end.
+
+    Returns:
+        The Markdown and a record: tokens before and after, sections dropped and shortened.
+    """
+    sections = [s.model_copy() for s in paper.sections]
+    full = paper.to_markdown(sections)
+    info: dict[str, object] = {"budget": budget, "tokens_full": count_tokens(full), "dropped": [],
+                               "shortened": [], "bibliography_removed": bool(paper.bibliography)}
+    if budget <= 0 or info["tokens_full"] <= budget:  # type: ignore[operator]
+        info["tokens"] = info["tokens_full"]
+        return full, info
+    for rank, pattern in _DROP_ORDER:
+        for s in list(sections):
+            name = re.sub(r"^[\d.]+\s*", "", s.heading).lower() if rank < 4 else s.heading.lower()
+            if re.search(pattern, name) and not (rank < 4 and _KEEP.search(name)):
+                sections.remove(s)
+                info["dropped"].append(s.heading)  # type: ignore[union-attr]
+        if count_tokens(paper.to_markdown(sections)) <= budget:
+            break
+    total = count_tokens(paper.to_markdown(sections))
+    while total > budget:
+        longest: Section = max(sections, key=lambda s: len(s.text))
+        if len(longest.text) <= 600:
+            break
+        overflow_chars = (total - budget) * 4 + 200
+        keep = max(400, len(longest.text) - overflow_chars)
+        if keep >= len(longest.text):
+            break
+        cut = longest.text.rfind(". ", 0, keep)
+        longest.text = longest.text[: cut + 1 if cut > keep // 2 else keep].rstrip() + " [...]"
+        if longest.heading not in info["shortened"]:  # type: ignore[operator]
+            info["shortened"].append(longest.heading)  # type: ignore[union-attr]
+        total = count_tokens(paper.to_markdown(sections))
+    md = paper.to_markdown(sections)
+    info["tokens"] = count_tokens(md)
+    return md, info

@@ -1,0 +1,74 @@
+"""Graph state: JSON-able TypedDicts with reducers where parallel branches write.
+
+``typing_extensions.TypedDict`` (not ``typing.TypedDict``) keeps LangGraph Studio's input form working on
+Python 3.11.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from typing_extensions import NotRequired, TypedDict
+
+
+def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
+    """Reducer: union of two dicts, the right one winning on shared keys."""
+    return {**(left or {}), **(right or {})}
+
+
+def append_unique(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
+    """Reducer: append items not already present (subgraphs hand back their whole list)."""
+    out = list(left or [])
+    out.extend(item for item in (right or []) if item not in out)
+    return out
+
+
+class PaperCoderInput(TypedDict):
+    """What a caller gives the graph."""
+
+    paper: str
+    """The paper: a path to a PDF, Markdown or text file, or the paper's text itself."""
+    title: NotRequired[str]
+    """Optional title, used when the text has none."""
+
+
+class PaperCoderOutput(TypedDict):
+    """What the graph hands back."""
+
+    out_dir: str
+    """The run folder: repo/, artifacts/ and run.json."""
+    repo_dir: str
+    """The generated repository."""
+    files: list[str]
+    """Files written to the repository."""
+    summary: dict[str, Any]
+    """Status, token totals, timings and recorded problems."""
+
+
+class PaperCoderState(TypedDict):
+    """The whole state of a run. Artifacts are stored as pydantic ``model_dump()`` dicts."""
+
+    paper: str
+    title: NotRequired[str]
+    out_dir: NotRequired[str]
+    repo_dir: NotRequired[str]
+    paper_md: NotRequired[str]
+    paper_info: NotRequired[dict[str, Any]]
+    plan: NotRequired[str]
+    architecture: NotRequired[dict[str, Any]]
+    logic_design: NotRequired[dict[str, Any]]
+    logic_reasks: NotRequired[list[str]]
+    config_yaml: NotRequired[str]
+    dag: NotRequired[dict[str, Any]]
+    analyses: NotRequired[Annotated[dict[str, str], merge_dicts]]
+    code: NotRequired[Annotated[dict[str, str], merge_dicts]]
+    generation: NotRequired[int]
+    errors: NotRequired[Annotated[list[dict[str, Any]], append_unique]]
+    files: NotRequired[list[str]]
+    summary: NotRequired[dict[str, Any]]
+
+
+class FileTask(PaperCoderState):
+    """Payload of one analyst or coder branch (sent with ``Send``): the state plus its file."""
+
+    file: str

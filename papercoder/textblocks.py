@@ -1,0 +1,58 @@
+"""Pulling fenced blocks and Markdown sections out of model answers.
+
+Small models write code and diagrams better as fenced blocks in plain text than as long JSON strings, so
+several agents answer in Markdown and these helpers read it.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w+.#-]*)[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$",
+                    re.MULTILINE | re.DOTALL)
+
+
+def fenced_blocks(text: str) -> list[tuple[str, str]]:
+    """All closed fenced blocks as ``(language, body)`` pairs, in order."""
+    return [(m.group("lang").lower(), m.group("body").rstrip("\n")) for m in _FENCE.finditer(text)]
+
+
+def unclosed_block(text: str) -> tuple[str, str] | None:
+    """A fenced block opened but never closed (an answer cut at its token limit), if any."""
+    closed_end = 0
+    for m in _FENCE.finditer(text):
+        closed_end = m.end()
+    m = re.search(r"^(`{3,}|~{3,})[ \t]*([\w+.#-]*)[^\n]*\n(.*)\Z", text[closed_end:], re.MULTILINE | re.DOTALL)
+    return (m.group(2).lower(), m.group(3)) if m else None
+
+
+def first_block(text: str, *, langs: tuple[str, ...] = (), containing: str | None = None) -> str | None:
+    """The first fenced block whose language is in ``langs`` (any when empty) and holds ``containing``."""
+    for lang, body in fenced_blocks(text):
+        if langs and lang not in langs:
+            continue
+        if containing and containing not in body:
+            continue
+        return body
+    return None
+
+
+def sections(markdown: str) -> dict[str, str]:
+    """Map each Markdown heading's text (lower-cased) to the text under it, ignoring headings in fences."""
+    out: dict[str, str] = {}
+    current, buf, in_fence = "", [], False
+    for line in markdown.splitlines():
+        if re.match(r"^\s*(`{3,}|~{3,})", line):
+            in_fence = not in_fence
+        m = None if in_fence else re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if m:
+            out[current] = "\n".join(buf).strip()
+            current, buf = _heading_key(m.group(1)), []
+        else:
+            buf.append(line)
+    out[current] = "\n".join(buf).strip()
+    return out
+
+
+def _heading_key(title: str) -> str:
+    return re.sub(r"[^a-z0-9 ]+", "", re.sub(r"^\s*[\d.]+\s*", "", title.lower())).strip()

@@ -1,0 +1,173 @@
+"""Writing a run's outputs: path confinement, artifacts and ``run.json``.
+
+Layout of a run folder::
+
+    DIR/repo/        the generated repository
+    DIR/artifacts/   what the agents produced on the way (paper.md, plan.md, ...)
+    DIR/run.json     status, models, one record per model call, totals
+
+Every write happens as soon as its artifact exists, so a run that stops keeps everything done so far.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import platformdirs
+
+_LOCKS: dict[str, threading.RLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+class UnsafePathError(ValueError):
+    """A path from model output that would land outside its folder."""
+
+
+def confine(root: Path, rel: str) -> Path:
+    """Resolve ``rel`` inside ``root``, refusing anything that could escape it.
+
+    Args:
+        root: The folder every path must stay in.
+        rel: A relative path as written by a model.
+
+    Returns:
+        The absolute path inside ``root``.
+
+    Raises:
+        UnsafePathError: For an empty, absolute, drive-qualified or ``..`` path, or one that resolves
+            (through symlinks) outside ``root``.
+    """
+    text = (rel or "").strip()
+    if not text or "\x00" in text:
+        raise UnsafePathError(f"empty or invalid path {rel!r}")
+    if text.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", text):
+        raise UnsafePathError(f"absolute path refused: {rel!r}")
+    parts = PurePosixPath(text.replace("\\", "/")).parts
+    if any(p == ".." for p in parts):
+        raise UnsafePathError(f"path with '..' refused: {rel!r}")
+    root_resolved = root.resolve()
+    target = (root_resolved.joinpath(*parts)).resolve()
+    if target != root_resolved and root_resolved not in target.parents:
+        raise UnsafePathError(f"path escapes its folder: {rel!r}")
+    return target
+
+
+def normalize_rel(rel: str) -> str:
+    """Canonical form of a repository-relative path (``./a//b.py`` -> ``a/b.py``)."""
+    parts = [p for p in PurePosixPath(rel.strip().replace("\\", "/")).parts if p not in (".", "")]
+    return "/".join(parts)
+
+
+def default_out_dir(paper_name: str) -> Path:
+    """A fresh run folder under the user's data dir (outside any source tree)."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", paper_name).strip("-").lower()[:40] or "paper"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path(platformdirs.user_data_dir("papercoder")) / "runs" / f"{slug}-{stamp}"
+
+
+class Workspace:
+    """The output folder of one run. Thread-safe: parallel branches write through it."""
+
+    def __init__(self, out_dir: str | os.PathLike[str]):
+        self.root = Path(out_dir).expanduser().resolve()
+        self.repo = self.root / "repo"
+        self.artifacts = self.root / "artifacts"
+        self.run_json = self.root / "run.json"
+        with _LOCKS_GUARD:
+            self._lock = _LOCKS.setdefault(str(self.root), threading.RLock())
+
+    def ensure(self) -> Workspace:
+        """Create the folders."""
+        self.repo.mkdir(parents=True, exist_ok=True)
+        self.artifacts.mkdir(parents=True, exist_ok=True)
+        return self
+
+    # -- files -------------------------------------------------------------------------------------
+    def write_artifact(self, rel: str, content: str | dict[str, Any] | list[Any]) -> Path:
+        """Write ``artifacts/rel`` (JSON for dicts and lists)."""
+        path = confine(self.artifacts, rel)
+        text = content if isinstance(content, str) else json.dumps(content, indent=2, ensure_ascii=False)
+        _atomic_write(path, text)
+        return path
+
+    def write_repo_file(self, rel: str, content: str, *, executable: bool = False) -> Path:
+        """Write a repository file; ``rel`` comes from model output and is confined to ``repo/``."""
+        path = confine(self.repo, rel)
+        _atomic_write(path, content if content.endswith("\n") else content + "\n")
+        if executable:
+            path.chmod(0o755)
+        return path
+
+    # -- run.json ----------------------------------------------------------------------------------
+    def read_run(self) -> dict[str, Any]:
+        """The current run record (empty when none was written yet)."""
+        with self._lock:
+            if self.run_json.exists():
+                return json.loads(self.run_json.read_text(encoding="utf-8"))
+            return {}
+
+    def update_run(self, **fields: Any) -> dict[str, Any]:
+        """Merge ``fields`` into run.json and recompute the totals."""
+        with self._lock:
+            run = self.read_run()
+            run.update(fields)
+            run["totals"] = totals(run.get("calls", []))
+            run["updated_at"] = _now()
+            _atomic_write(self.run_json, json.dumps(run, indent=2, ensure_ascii=False))
+            return run
+
+    def record_call(self, record: dict[str, Any]) -> None:
+        """Append one model call's record to run.json."""
+        with self._lock:
+            run = self.read_run()
+            run.setdefault("calls", []).append(record)
+            models = set(run.get("models", []))
+            models.add(record.get("model", ""))
+            run["models"] = sorted(m for m in models if m)
+            run["totals"] = totals(run["calls"])
+            run["updated_at"] = _now()
+            _atomic_write(self.run_json, json.dumps(run, indent=2, ensure_ascii=False))
+
+    def record_error(self, error: dict[str, Any]) -> None:
+        """Append a recorded (non-fatal) problem to run.json."""
+        with self._lock:
+            run = self.read_run()
+            errors = run.setdefault("errors", [])
+            if error not in errors:
+                errors.append(error)
+            _atomic_write(self.run_json, json.dumps(run, indent=2, ensure_ascii=False))
+
+
+def totals(calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """Token and time totals over call records, overall and per node."""
+    out: dict[str, Any] = {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cached_input_tokens": 0,
+                           "seconds": 0.0, "by_node": {}}
+    for c in calls:
+        node = out["by_node"].setdefault(
+            c.get("node", "?"), {"calls": 0, "input_tokens": 0, "output_tokens": 0, "seconds": 0.0}
+        )
+        for bucket in (out, node):
+            bucket["calls"] += 1
+            bucket["input_tokens"] += int(c.get("input_tokens", 0))
+            bucket["output_tokens"] += int(c.get("output_tokens", 0))
+            bucket["seconds"] = round(bucket["seconds"] + float(c.get("seconds", 0.0)), 3)
+        out["cached_input_tokens"] += int(c.get("cached_input_tokens", 0))
+    return out
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.{time.monotonic_ns()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

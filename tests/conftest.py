@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from papercoder.context import RunContext
+from papercoder.llm import register_chat_model
+from tests.scripted import ScriptedChatModel, last_request
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+PAPER = """# Tiny Nets Learn Fast
+
+## Abstract
+We propose TinyNet, a two-layer perceptron trained with SGD at learning rate 0.05 for 3 epochs with batch
+size 16 on the Iris dataset. We report accuracy.
+
+## Method
+TinyNet has a hidden layer of 8 units with ReLU. The loss is cross entropy.
+
+## Experiments
+We train for 3 epochs and evaluate accuracy on a 20% test split.
+"""
+
+
+def architecture_answer(files: list[str]) -> str:
+    bullets = "\n".join(f"- `{f}`: the {f} module" for f in files)
+    return f"""## Implementation approach
+PyTorch-free numpy implementation.
+
+## File list
+{bullets}
+
+## Data structures and interfaces
+```mermaid
+classDiagram
+    class TinyNet {{
+        +forward(x) ndarray
+    }}
+```
+
+## Program call flow
+```mermaid
+sequenceDiagram
+    participant M as main
+    M->>TinyNet: forward(x)
+```
+"""
+
+
+def logic_answer(deps: dict[str, list[str]], packages: list[str] | None = None) -> str:
+    return json.dumps({
+        "required_packages": packages if packages is not None else ["numpy", "pyyaml"],
+        "tasks": [{"path": f, "logic": f"implements {f}", "depends_on": d} for f, d in deps.items()],
+        "shared_knowledge": "config keys: training.lr",
+    })
+
+
+def code_for(path: str, deps: list[str]) -> str:
+    imports = "\n".join(f"import {d[:-3].replace('/', '.')}" for d in deps)
+    return f"```python\n{imports}\n\n\ndef run_{path[:-3].replace('/', '_')}():\n    return {len(deps)}\n```"
+
+
+class Script:
+    """A default, well-behaved script; tests override pieces."""
+
+    def __init__(self, deps: dict[str, list[str]] | None = None):
+        self.deps = deps or {"data.py": [], "model.py": [], "train.py": ["data.py", "model.py"],
+                             "main.py": ["train.py"]}
+        self.architecture = architecture_answer(list(self.deps))
+        self.logic = [logic_answer(self.deps)]
+        self.config = "```yaml\ntraining:\n  lr: 0.05\n  epochs: 3\n  batch_size: 16\nsmoke:\n  steps: 1\n```"
+        self.plan = "## Method\n" + "TinyNet is a two-layer perceptron. " * 10
+        self.code_overrides: dict[str, list[str]] = {}
+
+    def __call__(self, messages):
+        req = last_request(messages)
+        if req.startswith("That answer cannot be used"):
+            req = str(messages[-3].content)
+        if "Request 1 of the planning" in req:
+            return self.plan
+        if "Request 2 of the planning" in req:
+            return self.architecture
+        if "Request 3 of the planning" in req:
+            n = sum(1 for m in messages if str(m.content).startswith("That answer cannot be used"))
+            return self.logic[min(n, len(self.logic) - 1)]
+        if "Request 4 of the planning" in req:
+            return self.config
+        m = re.search(r"implementation spec for one file: `([^`]+)`", req)
+        if m:
+            return f"Spec of {m.group(1)}: define run_{m.group(1)} returning the number of deps. " * 2
+        m = re.search(r"Write the complete file `([^`]+)`", req)
+        if m:
+            path = m.group(1)
+            answers = self.code_overrides.get(path)
+            if answers:
+                return answers.pop(0) if len(answers) > 1 else answers[0]
+            return code_for(path, self.deps.get(path, []))
+        raise AssertionError(f"unexpected request: {req[:200]}")
+
+
+@pytest.fixture
+def scripted(tmp_path):
+    """Register a scripted model under a unique spec; yields (script, model, context factory)."""
+    script = Script()
+    model = ScriptedChatModel(script=script)
+    name = f"scripted-{id(model)}"
+    register_chat_model(name, lambda ctx, max_tokens: model)
+
+    def context(**kw) -> RunContext:
+        kw.setdefault("out_dir", str(tmp_path / "run"))
+        return RunContext(model=name, **kw)
+
+    return script, model, context
+
+
+@pytest.fixture
+def paper_file(tmp_path) -> Path:
+    p = tmp_path / "tiny.md"
+    p.write_text(PAPER)
+    return p

@@ -1,0 +1,70 @@
+"""A scripted chat model: LangChain's fake chat model taught ``with_structured_output``.
+
+Answers are chosen by a script function from the last request (parallel branches make call order
+nondeterministic), and every call is logged so tests can assert on prompts.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import RunnableLambda
+from pydantic import ConfigDict, ValidationError
+
+Script = Callable[[list[BaseMessage]], str]
+
+
+class ScriptedChatModel(GenericFakeChatModel):
+    """Answers from ``script(messages)``; records every call in ``calls``."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    script: Any
+    calls: list = []
+    lock: Any = None
+    messages: Any = iter(())
+
+    def model_post_init(self, __context: Any) -> None:
+        self.calls = []
+        self.lock = threading.Lock()
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        text = self.script(messages)
+        finish = "stop"
+        if isinstance(text, tuple):
+            text, finish = text
+        with self.lock:
+            self.calls.append({"messages": messages, "answer": text})
+        n_in = sum(len(str(m.content)) // 4 for m in messages)
+        msg = AIMessage(content=text, response_metadata={"finish_reason": finish},
+                        usage_metadata={"input_tokens": n_in, "output_tokens": max(1, len(text) // 4),
+                                        "total_tokens": n_in + len(text) // 4})
+        return ChatResult(generations=[ChatGeneration(message=msg)])
+
+    def with_structured_output(self, schema: Any, *, method: str = "json_schema", include_raw: bool = False,
+                               **kwargs: Any) -> Any:
+        def run(messages: Any) -> Any:
+            raw = self.invoke(messages)
+            parsed, error = None, None
+            try:
+                parsed = schema.model_validate(json.loads(raw.content))
+            except (ValueError, ValidationError) as exc:
+                error = exc
+            if include_raw:
+                return {"raw": raw, "parsed": parsed, "parsing_error": error}
+            if error:
+                raise error
+            return parsed
+
+        return RunnableLambda(run)
+
+
+def last_request(messages: list[BaseMessage]) -> str:
+    """The text of the last human message."""
+    return str(messages[-1].content)
