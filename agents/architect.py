@@ -70,7 +70,8 @@ def make_parser(root: Any, max_files: int, refused: list[dict[str, Any]]):  # no
                             "`path`: description")
         elif len(files) > max_files:
             problems.append(f"the file list has {len(files)} files; use at most {max_files}")
-        entry_point = next((f.path for f in files if f.path.rsplit("/", 1)[-1] in ENTRY_POINT_NAMES), None)
+        entry_point = next((f.path for name in ENTRY_POINT_NAMES for f in files
+                            if f.path.rsplit("/", 1)[-1] == name), None)
         if files and entry_point is None:
             problems.append("the file list has no entry point; add `main.py`, which runs the experiments")
         class_diagram = _diagram(reply.text, "classDiagram")
@@ -78,7 +79,7 @@ def make_parser(root: Any, max_files: int, refused: list[dict[str, Any]]):  # no
             problems.append("the '## Data structures and interfaces' section needs a ```mermaid block that "
                             "starts with classDiagram and declares the classes")
         sequence_diagram = _diagram(reply.text, "sequenceDiagram")
-        if not sequence_diagram or "->>" not in sequence_diagram and "->" not in sequence_diagram:
+        if not sequence_diagram or "->" not in sequence_diagram:
             problems.append("the '## Program call flow' section needs a ```mermaid block that starts with "
                             "sequenceDiagram and shows the calls")
         if problems:

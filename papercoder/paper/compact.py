@@ -19,6 +19,22 @@ _KEEP = re.compile(r"method|model|approach|experiment|setup|implementation|train
                    r"algorithm|architecture|evaluation|abstract", re.IGNORECASE)
 
 
+def _trailing_checklist(sections: list[Section]) -> list[Section]:
+    """Sections after the appendix whose numbering restarts at 1 (a venue's paper checklist)."""
+    seen_appendix = False
+    for i, s in enumerate(sections):
+        if re.match(r"^[A-H](\.\d+)*\s", s.heading) or s.heading.lower().startswith("appendix"):
+            seen_appendix = True
+        elif seen_appendix and re.match(r"^1\s", s.heading):
+            return sections[i:]
+    return []
+
+
+def _matches(section: Section, rank: int, pattern: str) -> bool:
+    name = re.sub(r"^[\d.]+\s*", "", section.heading).lower() if rank < 4 else section.heading.lower()
+    return bool(re.search(pattern, name)) and not (rank < 4 and _KEEP.search(name))
+
+
 def compact(paper: Paper, budget: int) -> tuple[str, dict[str, object]]:
     """Render ``paper`` as Markdown of at most about ``budget`` tokens.
 
@@ -35,14 +51,19 @@ def compact(paper: Paper, budget: int) -> tuple[str, dict[str, object]]:
     if budget <= 0 or info["tokens_full"] <= budget:  # type: ignore[operator]
         info["tokens"] = info["tokens_full"]
         return full, info
+    trailing = _trailing_checklist(sections)
+    for s in trailing:
+        sections.remove(s)
+        info["dropped"].append(s.heading)  # type: ignore[union-attr]
     for rank, pattern in _DROP_ORDER:
-        for s in list(sections):
-            name = re.sub(r"^[\d.]+\s*", "", s.heading).lower() if rank < 4 else s.heading.lower()
-            if re.search(pattern, name) and not (rank < 4 and _KEEP.search(name)):
-                sections.remove(s)
-                info["dropped"].append(s.heading)  # type: ignore[union-attr]
         if count_tokens(paper.to_markdown(sections)) <= budget:
             break
+        matching = [s for s in sections if _matches(s, rank, pattern)]
+        for s in reversed(matching) if rank == 4 else matching:  # the appendix is cut from its end
+            sections.remove(s)
+            info["dropped"].append(s.heading)  # type: ignore[union-attr]
+            if count_tokens(paper.to_markdown(sections)) <= budget:
+                break
     total = count_tokens(paper.to_markdown(sections))
     while total > budget:
         longest: Section = max(sections, key=lambda s: len(s.text))

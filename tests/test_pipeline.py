@@ -1,0 +1,267 @@
+"""The full graph driven by a scripted chat model: every node, the DAG, parallelism, re-asks, the contract."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+import yaml
+
+from papercoder import build_graph
+from papercoder.llm import StageError
+from tests.conftest import architecture_answer, logic_answer
+
+
+def run_graph(paper_file, ctx):
+    app = build_graph().compile()
+    return app.invoke({"paper": str(paper_file)}, context=ctx)
+
+
+def coder_prompts(model):
+    out = {}
+    for call in model.calls:
+        text = str(call["messages"][-1].content)
+        if text.startswith("Write the complete file `"):
+            out[text.split("`")[1]] = text
+    return out
+
+
+def test_output_contract(scripted, paper_file):
+    script, model, context = scripted
+    ctx = context()
+    result = run_graph(paper_file, ctx)
+    out = ctx.out_dir
+    from pathlib import Path
+
+    root = Path(out)
+    assert result["out_dir"] == str(root.resolve())
+    for rel in ["repo/config.yaml", "repo/requirements.txt", "repo/README.md", "repo/reproduce.sh",
+                "artifacts/paper.md", "artifacts/plan.md", "artifacts/architecture.json",
+                "artifacts/class_diagram.mmd", "artifacts/sequence_diagram.mmd", "artifacts/logic_design.json",
+                "artifacts/dependency_graph.json", "run.json"]:
+        assert (root / rel).is_file(), rel
+    for f in script.deps:
+        assert (root / "repo" / f).is_file()
+        assert (root / "artifacts" / "analysis" / f"{f}.md").is_file()
+    assert yaml.safe_load((root / "repo/config.yaml").read_text())["training"]["lr"] == 0.05
+    assert (root / "repo/requirements.txt").read_text().split() == ["numpy", "pyyaml"]
+    assert "python main.py --config config.yaml" in (root / "repo/reproduce.sh").read_text()
+    assert (root / "repo/reproduce.sh").stat().st_mode & 0o111
+    arch = json.loads((root / "artifacts/architecture.json").read_text())
+    assert arch["entry_point"] == "main.py"
+    assert (root / "artifacts/class_diagram.mmd").read_text().startswith("classDiagram")
+    assert (root / "artifacts/sequence_diagram.mmd").read_text().startswith("sequenceDiagram")
+    paper_md = (root / "artifacts/paper.md").read_text()
+    assert paper_md.startswith("---\n") and "Tiny Nets Learn Fast" in paper_md
+    run = json.loads((root / "run.json").read_text())
+    assert run["status"] == "completed"
+    # 4 planning calls + one analyst and one coder per file, each recorded with tokens and time.
+    assert len(run["calls"]) == 4 + 2 * len(script.deps) == len(model.calls)
+    assert {c["node"] for c in run["calls"]} == {"planner", "architect", "logic_designer", "config_writer",
+                                                  "analyst", "coder"}
+    assert all(c["input_tokens"] > 0 and c["output_tokens"] > 0 and "seconds" in c for c in run["calls"])
+    assert run["totals"]["calls"] == len(run["calls"])
+    assert sorted(c["file"] for c in run["calls"] if c["node"] == "coder") == sorted(script.deps)
+    assert result["summary"]["python_files_compiling"] == 4
+    assert set(result["files"]) >= {"main.py", "config.yaml", "README.md"}
+
+
+def test_shared_prompt_prefix(scripted, paper_file):
+    """Every call after the planner starts with the planner's messages: the paper first, identically."""
+    _script, model, context = scripted
+    run_graph(paper_file, context())
+    first = model.calls[0]["messages"]
+    assert "Tiny Nets Learn Fast" in str(first[1].content)
+    for call in model.calls[1:]:
+        assert [m.content for m in call["messages"][:2]] == [m.content for m in first[:2]]
+
+
+def test_coders_follow_dag_and_see_only_dependencies(scripted, paper_file):
+    script, model, context = scripted
+    run_graph(paper_file, context())
+    order = [str(c["messages"][-1].content).split("`")[1] for c in model.calls
+             if str(c["messages"][-1].content).startswith("Write the complete file")]
+    assert order.index("train.py") > max(order.index("data.py"), order.index("model.py"))
+    assert order.index("main.py") > order.index("train.py")
+    prompts = coder_prompts(model)
+    assert "def run_data" in prompts["train.py"] and "def run_model" in prompts["train.py"]
+    # main.py depends on train.py directly and on data.py/model.py transitively
+    assert all(f"def run_{n}" in prompts["main.py"] for n in ("train", "data", "model"))
+    assert "def run_" not in prompts["data.py"] and "def run_" not in prompts["model.py"]
+    assert "--smoke" in prompts["main.py"] and "--smoke" not in prompts["data.py"]
+    analyst_requests = [str(c["messages"][-1].content) for c in model.calls
+                        if "implementation spec for one file" in str(c["messages"][-1].content)]
+    assert len(analyst_requests) == 4
+
+
+def test_generation_files_are_written_in_parallel(scripted, paper_file):
+    """data.py and model.py (one generation) must be in flight together: a barrier proves it."""
+    script, model, context = scripted
+    barrier = threading.Barrier(2, timeout=10)
+    inner = script.__call__
+
+    def script_with_barrier(messages):
+        text = str(messages[-1].content)
+        if text.startswith(("Write the complete file `data.py`", "Write the complete file `model.py`")):
+            barrier.wait()
+        return inner(messages)
+
+    model.script = script_with_barrier
+    run_graph(paper_file, context(concurrency=4))
+
+
+def test_concurrency_bound(scripted, paper_file):
+    script, model, context = scripted
+    inner = script.__call__
+    state = {"now": 0, "max": 0}
+    lock = threading.Lock()
+
+    def counting(messages):
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        time.sleep(0.05)
+        with lock:
+            state["now"] -= 1
+        return inner(messages)
+
+    model.script = counting
+    run_graph(paper_file, context(concurrency=2))
+    assert state["max"] == 2
+
+
+def test_cycle_reasked_once_then_repaired(scripted, paper_file):
+    script, model, context = scripted
+    cyclic = {"data.py": [], "model.py": ["train.py"], "train.py": ["data.py", "model.py"],
+              "main.py": ["train.py", "main.py"]}
+    script.logic = [logic_answer(cyclic)]
+    ctx = context()
+    result = run_graph(paper_file, ctx)
+    logic_calls = [c for c in model.calls if "Request 3 of the planning" in str(c["messages"][-1].content)
+                   or (str(c["messages"][-1].content).startswith("That answer cannot be used")
+                       and "Request 3 of the planning" in str(c["messages"][-3].content))]
+    assert len(logic_calls) == 2  # asked, then re-asked once with the problem named
+    assert "dependency cycle" in str(logic_calls[1]["messages"][-1].content)
+    assert "main.py depends on itself" in str(logic_calls[1]["messages"][-1].content)
+    from pathlib import Path
+
+    dag = json.loads((Path(ctx.out_dir) / "artifacts/dependency_graph.json").read_text())
+    assert any("cycle" in p for p in dag["reasked"])
+    assert any("self-dependency of main.py" in r for r in dag["repairs"])
+    assert any("broke cycle" in r and "dropping the dependency of model.py on train.py" in r
+               for r in dag["repairs"])
+    assert dag["generations"] == [["data.py", "model.py"], ["train.py"], ["main.py"]]
+    assert result["summary"]["status"] == "completed"
+
+
+def test_cycle_fixed_by_reask_needs_no_repair(scripted, paper_file):
+    script, model, context = scripted
+    cyclic = {"data.py": ["model.py"], "model.py": ["data.py"], "train.py": [], "main.py": ["other.py"]}
+    script.logic = [logic_answer(cyclic), logic_answer(script.deps)]
+    ctx = context()
+    run_graph(paper_file, ctx)
+    from pathlib import Path
+
+    dag = json.loads((Path(ctx.out_dir) / "artifacts/dependency_graph.json").read_text())
+    assert dag["repairs"] == []
+    assert any("other.py, which is not in the file list" in p for p in dag["reasked"])
+
+
+def test_schema_reask_then_success(scripted, paper_file):
+    script, model, context = scripted
+    script.logic = ['{"required_packages": ["numpy"]}', logic_answer(script.deps)]
+    ctx = context()
+    result = run_graph(paper_file, ctx)
+    assert result["summary"]["status"] == "completed"
+    reask = [c for c in model.calls if str(c["messages"][-1].content).startswith("That answer cannot be used")]
+    assert len(reask) == 1 and "JSON schema" in str(reask[0]["messages"][-1].content)
+
+
+def test_schema_failure_stops_run_and_keeps_outputs(scripted, paper_file):
+    script, model, context = scripted
+    script.logic = ["not json at all"]
+    ctx = context(max_reasks=2)
+    with pytest.raises(StageError) as err:
+        run_graph(paper_file, ctx)
+    assert err.value.stage == "logic_designer"
+    assert "no usable answer after 3 tries" in str(err.value)
+    from pathlib import Path
+
+    root = Path(ctx.out_dir)
+    assert (root / "artifacts/plan.md").is_file() and (root / "artifacts/architecture.json").is_file()
+    run = json.loads((root / "run.json").read_text())
+    assert [c["node"] for c in run["calls"]].count("logic_designer") == 3
+    assert not (root / "repo/main.py").exists()
+
+
+def test_architect_reasked_for_entry_point_and_diagrams(scripted, paper_file):
+    script, model, context = scripted
+    bad = "## File list\n- `model.py`: the model\n\n## Data structures and interfaces\nmermaid-class-diagram.md\n"
+    answers = [bad, script.architecture]
+    script.architecture_answers = answers
+    inner = script.__call__
+
+    def arch(messages):
+        if "Request 2 of the planning" in str(messages[-1].content):
+            return answers.pop(0)
+        if str(messages[-1].content).startswith("That answer cannot be used") and \
+                "Request 2 of the planning" in str(messages[-3].content):
+            return answers.pop(0)
+        return inner(messages)
+
+    model.script = arch
+    result = run_graph(paper_file, context())
+    complaint = [str(c["messages"][-1].content) for c in model.calls
+                 if str(c["messages"][-1].content).startswith("That answer cannot be used")][0]
+    assert "no entry point" in complaint and "classDiagram" in complaint and "sequenceDiagram" in complaint
+    assert result["summary"]["status"] == "completed"
+
+
+def test_unsafe_paths_are_refused_and_recorded(scripted, paper_file, tmp_path):
+    script, model, context = scripted
+    files = ["../escape.py", "/tmp/abs_evil.py", "data.py", "main.py"]
+    script.architecture = architecture_answer(files)
+    script.deps = {"data.py": [], "main.py": ["data.py"]}
+    script.logic = [logic_answer(script.deps)]
+    ctx = context()
+    result = run_graph(paper_file, ctx)
+    from pathlib import Path
+
+    root = Path(ctx.out_dir)
+    assert not (root / "escape.py").exists() and not (root.parent / "escape.py").exists()
+    assert not Path("/tmp/abs_evil.py").exists()
+    run = json.loads((root / "run.json").read_text())
+    refused = [e for e in run["errors"] if e.get("kind") == "unsafe_path"]
+    assert {e["file"] for e in refused} == {"../escape.py", "/tmp/abs_evil.py"}
+    assert sorted(p for p in result["files"] if p.endswith(".py")) == ["data.py", "main.py"]
+
+
+def test_coder_reasked_on_syntax_error_and_placeholder(scripted, paper_file):
+    script, model, context = scripted
+    script.code_overrides["model.py"] = ["```python\ndef f(:\n```",
+                                         "```python\ndef f():\n    pass\n```",
+                                         "```python\ndef run_model():\n    return 0\n```"]
+    ctx = context()
+    result = run_graph(paper_file, ctx)
+    complaints = [str(c["messages"][-1].content) for c in model.calls
+                  if str(c["messages"][-1].content).startswith("That answer cannot be used")]
+    assert any("does not compile" in c for c in complaints)
+    assert any("empty body" in c for c in complaints)
+    from pathlib import Path
+
+    assert "return 0" in (Path(ctx.out_dir) / "repo/model.py").read_text()
+    assert result["summary"]["python_files_compiling"] == 4
+
+
+def test_coder_last_try_kept_with_problem_recorded(scripted, paper_file):
+    script, model, context = scripted
+    script.code_overrides["model.py"] = ["```python\ndef f(:\n```"]
+    ctx = context(max_reasks=1)
+    result = run_graph(paper_file, ctx)
+    from pathlib import Path
+
+    run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
+    assert any(e.get("kind") == "code_problem" and e["file"] == "model.py" for e in run["errors"])
+    assert result["summary"]["python_files_compiling"] == 3
