@@ -6,9 +6,9 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
+from papercoder.agents.conversation import context_of, fill, planning_messages, workspace_of
 
 from papercoder import depgraph
-from papercoder.agents.conversation import context_of, fill, planning_messages, workspace_of
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply

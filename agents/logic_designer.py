@@ -7,9 +7,9 @@ import sys
 from typing import Any
 
 from langgraph.runtime import Runtime
+from papercoder.agents.conversation import context_of, planning_messages, workspace_of
 
 from papercoder import depgraph
-from papercoder.agents.conversation import context_of, planning_messages, workspace_of
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
@@ -25,6 +25,7 @@ def clean_packages(packages: list[str]) -> tuple[list[str], list[str]]:
 
     Returns:
         The cleaned list and the repairs made.
+
     """
     out: list[str] = []
     seen: set[str] = set()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.runtime import Runtime
-
 from papercoder.agents.conversation import context_of, planning_messages, workspace_of
+
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
-
 from papercoder.agents.analyst import analyst
 from papercoder.agents.coder import coder
-from papercoder.context import RunContext
 from papercoder.graphs.planning import MODEL_RETRY
+
+from papercoder.context import RunContext
 from papercoder.nodes import dispatch_analysts, dispatch_coders, next_generation, start_coding
 from papercoder.state import FileTask, PaperCoderState
 

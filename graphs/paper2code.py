@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
+from papercoder.graphs.coding import build_coding
+from papercoder.graphs.planning import build_planning
 
 from papercoder.context import RunContext
 from papercoder.finalize import finalize
-from papercoder.graphs.coding import build_coding
-from papercoder.graphs.planning import build_planning
 from papercoder.nodes import ingest
 from papercoder.state import PaperCoderInput, PaperCoderOutput, PaperCoderState
 
@@ -18,6 +18,7 @@ def build_graph() -> StateGraph:
     Example:
         >>> from papercoder import build_graph
         >>> app = build_graph().compile(checkpointer=my_saver)
+
     """
     g = StateGraph(PaperCoderState, input_schema=PaperCoderInput, output_schema=PaperCoderOutput,
                    context_schema=RunContext)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import RetryPolicy
-
 from papercoder.agents.architect import architect
 from papercoder.agents.config_writer import config_writer
 from papercoder.agents.logic_designer import logic_designer
 from papercoder.agents.planner import planner
+
 from papercoder.context import RunContext
 from papercoder.nodes import build_dag
 from papercoder.state import PaperCoderState

@@ -13,7 +13,7 @@ from rich.table import Table
 from papercoder.context import RunContext
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn an ML paper into a code repository.")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @app.callback()
@@ -33,6 +33,7 @@ class Progress:
         return f"[dim]{time.monotonic() - self.started:7.1f}s[/dim]"
 
     def event(self, ev: dict[str, Any]) -> None:
+        """Print one custom progress event (a call starting, ending or re-asked)."""
         kind = ev.get("event")
         what = ev.get("node", "?") + (f" {ev['file']}" if ev.get("file") else "")
         if kind == "call_start":
@@ -48,6 +49,7 @@ class Progress:
             console.print(f"{self._t()} [yellow]↻[/yellow] {what}: re-asking: {ev.get('problem', '')[:200]}")
 
     def update(self, update: dict[str, Any]) -> None:
+        """Print what a node's state update says worth knowing (paper size, DAG)."""
         for node, value in update.items():
             if node == "build_dag" and isinstance(value, dict) and "dag" in value:
                 gens = value["dag"]["generations"]

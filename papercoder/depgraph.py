@@ -22,6 +22,7 @@ def problems(task_list: list[str], deps: Mapping[str, Iterable[str]]) -> list[st
 
     Returns:
         One sentence per self-dependency, unknown dependency and cycle; empty when the map is a DAG.
+
     """
     listed = set(task_list)
     found: list[str] = []
@@ -58,6 +59,7 @@ def build(task_list: list[str], deps: Mapping[str, Iterable[str]], *, reasked: l
 
     Returns:
         The dependency graph with its topological generations.
+
     """
     index = {f: i for i, f in enumerate(task_list)}
     repairs: list[str] = []

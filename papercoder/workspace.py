@@ -43,6 +43,7 @@ def confine(root: Path, rel: str) -> Path:
     Raises:
         UnsafePathError: For an empty, absolute, drive-qualified or ``..`` path, or one that resolves
             (through symlinks) outside ``root``.
+
     """
     text = (rel or "").strip()
     if not text or "\x00" in text:

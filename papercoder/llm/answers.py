@@ -111,6 +111,7 @@ def ask(
 
     Raises:
         StageError: When no usable answer came within the bound, or the endpoint failed.
+
     """
     model = build_chat_model(ctx, max_tokens=max_tokens)
     runnable: Any = model.with_structured_output(schema, method="json_schema", include_raw=True) if schema else model

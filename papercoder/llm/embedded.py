@@ -9,10 +9,10 @@ started on first use, reused by every node, stopped at exit.
 from __future__ import annotations
 
 import atexit
+import gc
 import hashlib
 import importlib.util
 import os
-import socket
 import threading
 import time
 import urllib.request
@@ -41,6 +41,7 @@ def part_paths() -> list[Path]:
 
     Raises:
         EmbeddedModelError: When a part package is missing.
+
     """
     paths = []
     for i in range(1, N_PARTS + 1):
@@ -63,6 +64,7 @@ def assemble(parts: list[Path], target: Path, *, sha256: str = MODEL_SHA256, siz
 
     Raises:
         EmbeddedModelError: When the result has the wrong size or checksum (nothing is left behind).
+
     """
     stamp = target.with_suffix(target.suffix + ".sha256")
     if target.exists() and stamp.exists() and stamp.read_text().strip() == sha256 and target.stat().st_size == size:
@@ -95,12 +97,6 @@ def ensure_model() -> Path:
     return assemble(part_paths(), model_dir() / MODEL_FILE)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class EmbeddedServer:
     """llama.cpp's server (``xllamacpp.Server``) in this process, on a free loopback port."""
 
@@ -112,33 +108,39 @@ class EmbeddedServer:
             import xllamacpp as xlc
         except ImportError as exc:
             raise EmbeddedModelError(f"the embedded model needs the xllamacpp package: {INSTALL_HINT}") from exc
-        self.port = _free_port()
         self.n_ctx = n_ctx
         params = xlc.CommonParams()
         params.model.path = str(model_path)
+        params.model_alias = {"local"}
         params.n_ctx = n_ctx
         params.n_parallel = n_parallel
         params.cpuparams.n_threads = threads or max(1, os.cpu_count() or 1)
         params.cpuparams_batch.n_threads = params.cpuparams.n_threads
-        params.hostname = "127.0.0.1"
-        params.port = self.port
-        params.endpoint_metrics = False
-        params.verbosity = -1
-        self._server = xlc.Server(params)
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        params.hostnames = ["127.0.0.1"]
+        params.port = 0  # the OS picks a free port
+        # A long local prefill can take many minutes: never let the HTTP layer cut a request short.
+        params.timeout_read = 7200
+        params.timeout_write = 7200
+        params.verbosity = 1  # errors only
+        try:
+            self._server = xlc.Server(params)  # loads the model, then listens
+        except RuntimeError as exc:
+            raise EmbeddedModelError(f"the embedded model server failed to start on {model_path}: {exc}") from exc
+        self.address = str(self._server.listening_address).rstrip("/")
+        self.base_url = f"{self.address}/v1"
         self._wait_healthy()
 
-    def _wait_healthy(self, timeout: float = 300.0) -> None:
+    def _wait_healthy(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5) as r:
+                with urllib.request.urlopen(f"{self.address}/health", timeout=5) as r:
                     if r.status == 200:
                         return
             except OSError:
                 pass
-            time.sleep(0.5)
-        raise EmbeddedModelError(f"the embedded model server on port {self.port} did not become ready")
+            time.sleep(0.2)
+        raise EmbeddedModelError(f"the embedded model server at {self.address} did not become ready")
 
     @classmethod
     def shared(cls, *, n_ctx: int = 32768, n_parallel: int = 1) -> EmbeddedServer:
@@ -160,6 +162,6 @@ class EmbeddedServer:
                 cls._shared = None
 
     def stop(self) -> None:
-        """Stop serving and free the model."""
-        server, self._server = getattr(self, "_server", None), None
-        del server
+        """Stop serving and free the model (the server shuts down when its last reference goes)."""
+        self._server = None
+        gc.collect()

@@ -48,6 +48,7 @@ def build_chat_model(ctx: RunContext, *, max_tokens: int) -> BaseChatModel:
 
     Raises:
         ModelSpecError: For an unknown spec or a missing API key.
+
     """
     spec = ctx.model.strip()
     if spec in _REGISTRY:

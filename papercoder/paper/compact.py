@@ -43,6 +43,7 @@ def compact(paper: Paper, budget: int) -> tuple[str, dict[str, object]]:
 
     Returns:
         The Markdown and a record: tokens before and after, sections dropped and shortened.
+
     """
     sections = [s.model_copy() for s in paper.sections]
     full = paper.to_markdown(sections)

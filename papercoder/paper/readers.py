@@ -24,6 +24,7 @@ def load_paper(source: str | Path, *, title: str = "") -> Paper:
 
     Raises:
         PaperReadError: For a missing, empty, unreadable or image-only input.
+
     """
     text_source = str(source)
     path = Path(text_source).expanduser() if len(text_source) < 4096 and "\n" not in text_source else None

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import json
+import socket
+
+from typer.testing import CliRunner
+
+from papercoder.cli import app
+
+runner = CliRunner()
+
+
+def test_cli_run_writes_repo_and_summary(scripted, paper_file, tmp_path):
+    _script, _model, context = scripted
+    spec = context().model
+    out = tmp_path / "cli-out"
+    result = runner.invoke(app, ["run", str(paper_file), "--out", str(out), "--model", spec, "--concurrency", "2"])
+    assert result.exit_code == 0, result.output
+    assert "python files compiling" in result.stdout and "4" in result.stdout
+    assert (out / "repo" / "main.py").is_file()
+    assert json.loads((out / "run.json").read_text())["status"] == "completed"
+    assert "coder main.py" in result.stderr  # progress lines per node and file
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_dead_endpoint_names_stage_and_keeps_outputs(paper_file, tmp_path):
+    out = tmp_path / "dead"
+    result = runner.invoke(app, ["run", str(paper_file), "--out", str(out), "--model", "m",
+                                 "--base-url", f"http://127.0.0.1:{_closed_port()}/v1", "--timeout", "5"])
+    assert result.exit_code == 1
+    assert "stage planner" in result.stderr and "Connection error" in result.stderr
+    assert "Traceback" not in result.output
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "failed" and run["error"]["stage"] == "planner"
+    assert (out / "artifacts" / "paper.md").is_file()
+
+
+def test_bad_inputs_exit_nonzero_with_clear_error(tmp_path):
+    missing = runner.invoke(app, ["run", str(tmp_path / "nope.pdf"), "--out", str(tmp_path / "o")])
+    assert missing.exit_code == 2 and "nope.pdf: no such file" in missing.stderr
+    bad = tmp_path / "scan.pdf"
+    bad.write_bytes(b"%PDF-1.4\ngarbage")
+    result = runner.invoke(app, ["run", str(bad), "--out", str(tmp_path / "o2"), "--model", "x",
+                                 "--base-url", "http://127.0.0.1:9/v1"])
+    assert result.exit_code == 1 and "stage ingest" in result.stderr and "scan.pdf" in result.stderr
+    unknown = runner.invoke(app, ["run", str(bad), "--out", str(tmp_path / "o3"), "--model", "nonsense"])
+    assert unknown.exit_code == 1

