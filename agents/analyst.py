@@ -8,7 +8,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 from papercoder.agents.conversation import context_of, fill, planning_messages, workspace_of
 
-from papercoder import depgraph
+from papercoder import configkeys, depgraph
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
@@ -23,12 +23,25 @@ def task_logic(task: FileTask, path: str) -> str:
     return "(see the design above)"
 
 
-def parse_analysis(reply: Reply) -> str:
-    """Accept a spec of real length."""
-    text = reply.text.strip()
-    if len(text) < 60:
-        raise AnswerError("the spec is empty or too short; describe every class and function of the file")
-    return text
+def make_parser(path: str, config: dict[str, Any], warnings: list[dict[str, Any]]):  # noqa: ANN201
+    """The analyst's answer check: a real spec, naming only config keys that exist (asked once)."""
+    complained = [False]
+
+    def parse(reply: Reply) -> str:
+        text = reply.text.strip()
+        if len(text) < 60:
+            raise AnswerError("the spec is empty or too short; describe every class and function of the file")
+        unknown = configkeys.unknown_in_spec(text, config)
+        if unknown and not complained[0]:
+            complained[0] = True
+            keys = ", ".join(configkeys.flat_keys(config)[:60])
+            raise AnswerError(f"the spec names config keys that config.yaml does not have: {', '.join(unknown)}; "
+                              f"use only these keys: {keys}")
+        warnings.extend({"stage": "analyst", "file": path, "kind": "unknown_config_key", "problem": k}
+                        for k in unknown)
+        return text
+
+    return parse
 
 
 def analyst(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -39,8 +52,12 @@ def analyst(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     deps = depgraph.dependencies_of(task["dag"], path)
     request = fill("analyst", file=path, logic=task_logic(task, path),
                    deps=", ".join(f"`{d}`" for d in deps) or "no other file of the repository")
-    spec = ask(ctx=ctx, ws=ws, node="analyst", file=path, parse=parse_analysis,
+    warnings: list[dict[str, Any]] = []
+    parse = make_parser(path, configkeys.load(task["config_yaml"]), warnings)
+    spec = ask(ctx=ctx, ws=ws, node="analyst", file=path, parse=parse,
                messages=[*planning_messages(task, ctx), HumanMessage(content=request)],
                max_tokens=ctx.max_tokens_analysis)
     ws.write_artifact(f"analysis/{path}.md", spec + "\n")
-    return {"analyses": {path: spec}}
+    for w in warnings:
+        ws.record_error(w)
+    return {"analyses": {path: spec}, "errors": warnings}

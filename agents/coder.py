@@ -10,7 +10,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 from papercoder.agents.conversation import context_of, fill, planning_messages, workspace_of
 
-from papercoder import depgraph
+from papercoder import configkeys, depgraph
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
@@ -65,7 +65,7 @@ def extract_code(reply: Reply, path: str) -> str:
     return reply.text.strip()
 
 
-def make_parser(path: str, tries: int, warnings: list[dict[str, Any]]):  # noqa: ANN201
+def make_parser(path: str, tries: int, config: dict[str, Any], warnings: list[dict[str, Any]]):  # noqa: ANN201
     """The coder's answer check; the last try is accepted with its problems recorded, not re-asked."""
     attempts = [0]
 
@@ -82,6 +82,9 @@ def make_parser(path: str, tries: int, warnings: list[dict[str, Any]]):  # noqa:
             except SyntaxError as exc:
                 problems.append(f"the code does not compile: line {exc.lineno}: {exc.msg}")
             problems += [f"placeholder at {p}" for p in placeholder_problems(code)]
+            unknown = configkeys.unknown_in_code(code, config)
+            if unknown:
+                problems.append(f"it reads config keys that config.yaml does not have: {', '.join(unknown)}")
         if problems and not last:
             raise AnswerError("; ".join(problems[:8]) + ". Write the complete, working file.")
         warnings.extend({"stage": "coder", "file": path, "kind": "code_problem", "problem": p} for p in problems)
@@ -112,7 +115,7 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
                    lang=language(path) or "text")
     warnings: list[dict[str, Any]] = []
     code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens_code,
-               parse=make_parser(path, 1 + max(0, ctx.max_reasks), warnings),
+               parse=make_parser(path, 1 + max(0, ctx.max_reasks), configkeys.load(task["config_yaml"]), warnings),
                messages=[*planning_messages(task, ctx), HumanMessage(content=request)])
     ws.write_repo_file(path, code)
     for w in warnings:

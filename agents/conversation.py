@@ -68,7 +68,7 @@ def _request(step: str, state: PaperCoderState, ctx: RunContext) -> str:
     if step == "planner":
         return fill("planner", paper=state["paper_md"].strip())
     if step == "architect":
-        return fill("architect", max_files=ctx.max_files)
+        return fill("architect", max_files=ctx.effective_max_files())
     if step == "logic_designer":
         files = ", ".join(f["path"] for f in state["architecture"]["files"])
         return fill("logic_designer", files=files)

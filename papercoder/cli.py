@@ -72,7 +72,7 @@ def run(
     api_key_env: Annotated[str, typer.Option(help="Environment variable holding the API key.")] = "OPENAI_API_KEY",
     concurrency: Annotated[int, typer.Option(min=1, help="Most model calls at once.")] = 4,
     paper_tokens: Annotated[int, typer.Option(help="Token budget of the paper text (0: per-model default).")] = 0,
-    max_files: Annotated[int, typer.Option(min=1, help="Most code files to plan.")] = 16,
+    max_files: Annotated[int, typer.Option(min=0, help="Most code files to plan (0: per-model default).")] = 0,
     timeout: Annotated[float, typer.Option(help="Seconds per model call (0: per-model default).")] = 0.0,
 ) -> None:
     """Plan, analyse and write a repository implementing PAPER."""

@@ -51,7 +51,9 @@ class RunContext:
     max_reasks: int = field(
         default=2, metadata={"description": "Re-asks of an invalid structured answer before the run stops."}
     )
-    max_files: int = field(default=16, metadata={"description": "Most code files the architect may plan."})
+    max_files: int = field(
+        default=0, metadata={"description": "Most code files the architect may plan; 0 picks a default per model."}
+    )
     max_tokens_plan: int = field(default=1500, metadata={"description": "Output-token limit of the planner."})
     max_tokens_design: int = field(
         default=2000, metadata={"description": "Output-token limit of architect, logic designer, config writer."}
@@ -73,6 +75,20 @@ class RunContext:
             return self.paper_token_budget
         # The embedded model reads ~30-50 tok/s on 2 cores: keep the paper short there.
         return 6000 if self.is_local else 24000
+
+    def effective_max_files(self) -> int:
+        """Most code files in the plan (the embedded model writes about 5 tokens/s: keep it small)."""
+        if self.max_files > 0:
+            return self.max_files
+        return 8 if self.is_local else 16
+
+    def effective_concurrency(self) -> int:
+        """Model calls in flight at once.
+
+        The embedded server has one slot (one KV cache keeps the shared prefix), so more calls would only
+        queue there, with their timeouts running.
+        """
+        return 1 if self.is_local else max(1, self.concurrency)
 
     def effective_timeout(self) -> float:
         """Per-call timeout in seconds."""

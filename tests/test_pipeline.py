@@ -265,3 +265,32 @@ def test_coder_last_try_kept_with_problem_recorded(scripted, paper_file):
     run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
     assert any(e.get("kind") == "code_problem" and e["file"] == "model.py" for e in run["errors"])
     assert result["summary"]["python_files_compiling"] == 3
+
+
+def test_unknown_config_keys_are_complained_about(scripted, paper_file):
+    script, model, context = scripted
+    script.code_overrides["train.py"] = [
+        "```python\ndef run_train(config):\n    return config['training']['momentum']\n```",
+        "```python\ndef run_train(config):\n    return config['training']['lr']\n```"]
+    inner = script.__call__
+    spec_answers = ["Reads `training.warmup` and `training.lr` to build the model. " * 2,
+                    "Reads `training.lr` to build the model, nothing else from the config. " * 2]
+
+    def with_specs(messages):
+        last = str(messages[-1].content)
+        if "implementation spec for one file: `model.py`" in last or (
+                last.startswith("That answer cannot be used")
+                and "implementation spec for one file: `model.py`" in str(messages[-3].content)):
+            return spec_answers.pop(0)
+        return inner(messages)
+
+    model.script = with_specs
+    ctx = context()
+    run_graph(paper_file, ctx)
+    complaints = [str(c["messages"][-1].content) for c in model.calls
+                  if str(c["messages"][-1].content).startswith("That answer cannot be used")]
+    assert any("training.warmup" in c and "training.lr" in c.split("use only these keys:")[1] for c in complaints)
+    assert any("config keys that config.yaml does not have: training.momentum" in c for c in complaints)
+    from pathlib import Path
+
+    assert "config['training']['lr']" in (Path(ctx.out_dir) / "repo/train.py").read_text()

@@ -52,7 +52,7 @@ class Reply:
 
 
 def _semaphore(ctx: RunContext) -> threading.BoundedSemaphore:
-    key = (ctx.model, ctx.base_url, max(1, ctx.concurrency))
+    key = (ctx.model, ctx.base_url, ctx.effective_concurrency())
     with _SEM_GUARD:
         return _SEMAPHORES.setdefault(key, threading.BoundedSemaphore(key[2]))
 
@@ -122,9 +122,9 @@ def ask(
         parsed: BaseModel | None = None
         text = ""
         finish: str | None = None
-        _emit({"event": "call_start", "node": node, "file": file, "attempt": attempt})
-        started = time.monotonic()
         with _semaphore(ctx):
+            _emit({"event": "call_start", "node": node, "file": file, "attempt": attempt})
+            started = time.monotonic()
             try:
                 result = runnable.invoke(convo)
             except openai.LengthFinishReasonError as exc:

@@ -1,0 +1,100 @@
+"""Which config.yaml keys a spec or a code file refers to, and which of them do not exist.
+
+Agents are told to use only keys that exist in config.yaml; these checks hold them to it. Code is only
+parsed (``ast``), never executed.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+import yaml
+
+
+def load(config_yaml: str) -> dict[str, Any]:
+    """The config as a dict (empty when it does not parse)."""
+    try:
+        data = yaml.safe_load(config_yaml)
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def exists(config: dict[str, Any], path: list[str]) -> bool:
+    """Whether ``path`` (keys from the top) names something in ``config``."""
+    node: Any = config
+    for key in path:
+        if not isinstance(node, dict):
+            return True  # indexing into a value (a list, a string): not a key question
+        if key not in node:
+            return False
+        node = node[key]
+    return True
+
+
+def flat_keys(config: dict[str, Any], prefix: str = "") -> list[str]:
+    """Every key path in ``config`` as dotted strings."""
+    out: list[str] = []
+    for key, value in config.items():
+        path = f"{prefix}{key}"
+        out.append(path)
+        if isinstance(value, dict):
+            out.extend(flat_keys(value, path + "."))
+    return out
+
+
+def unknown_in_spec(spec: str, config: dict[str, Any]) -> list[str]:
+    """Dotted key paths in backticks (e.g. `training.lr`) that start at a real top-level key but do not exist."""
+    out = []
+    for ref in dict.fromkeys(re.findall(r"`([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)`", spec)):
+        parts = ref.split(".")
+        if parts[0] in config and not exists(config, parts):
+            out.append(ref)
+    return out
+
+
+def _is_config_name(node: ast.AST) -> bool:
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+    return bool(re.search(r"config|cfg|conf$|params|hparams|settings", name, re.IGNORECASE))
+
+
+def _key_path(node: ast.AST) -> list[str] | None:
+    """For ``cfg["a"]["b"]`` or ``cfg.get("a", {}).get("b")``: ["a", "b"]; None when not a config read."""
+    keys: list[str] = []
+    while True:
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
+                and isinstance(node.slice.value, str):
+            keys.append(node.slice.value)
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" \
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            keys.append(node.args[0].value)
+            node = node.func.value
+        else:
+            break
+    return list(reversed(keys)) if keys and _is_config_name(node) else None
+
+
+def unknown_in_code(code: str, config: dict[str, Any]) -> list[str]:
+    """Config reads in ``code`` (from the top-level config object) whose keys do not exist."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    found: dict[str, None] = {}
+    inner: set[int] = set()
+    for node in ast.walk(tree):
+        if id(node) in inner:
+            continue
+        path = _key_path(node)
+        if not path:
+            continue
+        sub = node
+        while isinstance(sub, ast.Subscript | ast.Call):  # skip the shorter chains inside this one
+            sub = sub.value if isinstance(sub, ast.Subscript) else sub.func.value  # type: ignore[union-attr]
+            inner.add(id(sub))
+        if path[0] in config and not exists(config, path):
+            found[".".join(path)] = None
+    return list(found)
