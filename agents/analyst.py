@@ -13,6 +13,7 @@ from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
 from papercoder.state import FileTask
+from papercoder.textblocks import drop_repeats
 
 
 def task_logic(task: FileTask, path: str) -> str:
@@ -28,7 +29,7 @@ def make_parser(path: str, config: dict[str, Any], warnings: list[dict[str, Any]
     complained = [False]
 
     def parse(reply: Reply) -> str:
-        text = reply.text.strip()
+        text, _removed = drop_repeats(reply.text)
         if len(text) < 60:
             raise AnswerError("the spec is empty or too short; describe every class and function of the file")
         unknown = configkeys.unknown_in_spec(text, config)
@@ -56,7 +57,7 @@ def analyst(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     parse = make_parser(path, configkeys.load(task["config_yaml"]), warnings)
     spec = ask(ctx=ctx, ws=ws, node="analyst", file=path, parse=parse,
                messages=[*planning_messages(task, ctx), HumanMessage(content=request)],
-               max_tokens=ctx.max_tokens_analysis)
+               max_tokens=ctx.max_tokens("analysis"))
     ws.write_artifact(f"analysis/{path}.md", spec + "\n")
     for w in warnings:
         ws.record_error(w)

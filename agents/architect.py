@@ -99,7 +99,7 @@ def architect(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str,
     ws = workspace_of(state)
     refused: list[dict[str, Any]] = []
     arch = ask(ctx=ctx, ws=ws, node="architect", messages=planning_messages(state, ctx, "architect"),
-               parse=make_parser(ws.repo, ctx.effective_max_files(), refused), max_tokens=ctx.max_tokens_design)
+               parse=make_parser(ws.repo, ctx.effective_max_files(), refused), max_tokens=ctx.max_tokens("design"))
     data = arch.model_dump()
     ws.write_artifact("architecture.json", data)
     ws.write_artifact("class_diagram.mmd", arch.class_diagram + "\n")

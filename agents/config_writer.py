@@ -59,7 +59,7 @@ def config_writer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[
     ctx = context_of(runtime)
     ws = workspace_of(state)
     config = ask(ctx=ctx, ws=ws, node="config_writer", messages=planning_messages(state, ctx, "config_writer"),
-                 parse=parse_config, max_tokens=ctx.max_tokens_design)
+                 parse=parse_config, max_tokens=ctx.max_tokens("design"))
     ws.write_repo_file("config.yaml", config)
     ws.write_artifact("config.yaml", config)
     ws.write_artifact("config_check.json", {"unverified_values": unverified_values(config, state["paper_md"])})

@@ -101,7 +101,7 @@ def logic_designer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict
         return answer
 
     answer = ask(ctx=ctx, ws=ws, node="logic_designer", messages=planning_messages(state, ctx, "logic_designer"),
-                 parse=parse, schema=LogicDesignAnswer, max_tokens=ctx.max_tokens_design)
+                 parse=parse, schema=LogicDesignAnswer, max_tokens=ctx.max_tokens("design"))
     design = repair(files, descriptions, answer)
     data = design.model_dump()
     ws.write_artifact("logic_design.json", data)

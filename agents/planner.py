@@ -11,12 +11,12 @@ from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
 from papercoder.state import PaperCoderState
-from papercoder.textblocks import fenced_blocks
+from papercoder.textblocks import drop_repeats, fenced_blocks
 
 
 def parse_plan(reply: Reply) -> str:
     """Accept a Markdown plan of real length (unwrapping a whole-answer fence)."""
-    text = reply.text.strip()
+    text = drop_repeats(reply.text)[0]
     blocks = fenced_blocks(text)
     if len(blocks) == 1 and blocks[0][0] in ("markdown", "md") and text.startswith("```"):
         text = blocks[0][1].strip()
@@ -30,6 +30,6 @@ def planner(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, A
     ctx = context_of(runtime)
     ws = workspace_of(state)
     plan = ask(ctx=ctx, ws=ws, node="planner", messages=planning_messages(state, ctx, "planner"),
-               parse=parse_plan, max_tokens=ctx.max_tokens_plan)
+               parse=parse_plan, max_tokens=ctx.max_tokens("plan"))
     ws.write_artifact("plan.md", plan + "\n")
     return {"plan": plan}

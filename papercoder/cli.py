@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -130,8 +131,13 @@ def _print_summary(summary: dict[str, Any], out_dir: Path, seconds: float) -> No
     Console().print(table)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends the run like Ctrl-C: run.json says "interrupted"
+
+
 def main() -> None:
     """Entry point of the ``papercoder`` script."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     finally:

@@ -54,12 +54,19 @@ class RunContext:
     max_files: int = field(
         default=0, metadata={"description": "Most code files the architect may plan; 0 picks a default per model."}
     )
-    max_tokens_plan: int = field(default=1500, metadata={"description": "Output-token limit of the planner."})
-    max_tokens_design: int = field(
-        default=2000, metadata={"description": "Output-token limit of architect, logic designer, config writer."}
+    max_tokens_plan: int = field(
+        default=0, metadata={"description": "Output-token limit of the planner; 0 picks a default per model."}
     )
-    max_tokens_analysis: int = field(default=900, metadata={"description": "Output-token limit per analyst."})
-    max_tokens_code: int = field(default=2500, metadata={"description": "Output-token limit per coder."})
+    max_tokens_design: int = field(
+        default=0,
+        metadata={"description": "Output-token limit of architect, logic designer and config writer; 0: per model."},
+    )
+    max_tokens_analysis: int = field(
+        default=0, metadata={"description": "Output-token limit per analyst; 0 picks a default per model."}
+    )
+    max_tokens_code: int = field(
+        default=0, metadata={"description": "Output-token limit per coder; 0 picks a default per model."}
+    )
     n_ctx: int = field(
         default=32768, metadata={"description": "Context window of the embedded model (it supports 32k)."}
     )
@@ -76,11 +83,23 @@ class RunContext:
         # The embedded model reads ~30-50 tok/s on 2 cores: keep the paper short there.
         return 6000 if self.is_local else 24000
 
+    def max_tokens(self, kind: str) -> int:
+        """Output-token limit for ``kind`` (plan, design, analysis, code).
+
+        The embedded model writes about 5 tokens/s on 2 cores, so its limits are tighter.
+        """
+        set_value = getattr(self, f"max_tokens_{kind}")
+        if set_value > 0:
+            return set_value
+        local = {"plan": 1200, "design": 1500, "analysis": 550, "code": 2000}
+        hosted = {"plan": 3000, "design": 4000, "analysis": 2000, "code": 6000}
+        return (local if self.is_local else hosted)[kind]
+
     def effective_max_files(self) -> int:
         """Most code files in the plan (the embedded model writes about 5 tokens/s: keep it small)."""
         if self.max_files > 0:
             return self.max_files
-        return 8 if self.is_local else 16
+        return 6 if self.is_local else 16
 
     def effective_concurrency(self) -> int:
         """Model calls in flight at once.

@@ -56,3 +56,22 @@ def sections(markdown: str) -> dict[str, str]:
 
 def _heading_key(title: str) -> str:
     return re.sub(r"[^a-z0-9 ]+", "", re.sub(r"^\s*[\d.]+\s*", "", title.lower())).strip()
+
+
+def drop_repeats(text: str) -> tuple[str, int]:
+    """Remove paragraphs that repeat an earlier one word for word (small models loop).
+
+    Returns:
+        The text without repeats, and how many paragraphs were removed.
+    """
+    seen: set[str] = set()
+    kept: list[str] = []
+    removed = 0
+    for block in re.split(r"\n\s*\n", text.strip()):
+        key = " ".join(block.split())
+        if key and key in seen and not block.lstrip().startswith(("```", "~~~")):
+            removed += 1
+            continue
+        seen.add(key)
+        kept.append(block)
+    return "\n\n".join(kept), removed
