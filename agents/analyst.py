@@ -24,7 +24,7 @@ def task_logic(task: FileTask, path: str) -> str:
     return "(see the design above)"
 
 
-def make_parser(path: str, config: dict[str, Any], warnings: list[dict[str, Any]]):  # noqa: ANN201
+def make_parser(path: str, config: dict[str, Any], files: list[str], warnings: list[dict[str, Any]]):  # noqa: ANN201
     """The analyst's answer check: a real spec, naming only config keys that exist (asked once)."""
     complained = [False]
 
@@ -32,8 +32,8 @@ def make_parser(path: str, config: dict[str, Any], warnings: list[dict[str, Any]
         text, _removed = drop_repeats(reply.text)
         if len(text) < 60:
             raise AnswerError("the spec is empty or too short; describe every class and function of the file")
-        unknown = configkeys.unknown_in_spec(text, config)
-        if unknown and not complained[0]:
+        unknown = configkeys.unknown_in_spec(text, config, exclude=files)
+        if unknown and not complained[0] and not reply.last:
             complained[0] = True
             keys = ", ".join(configkeys.flat_keys(config)[:60])
             raise AnswerError(f"the spec names config keys that config.yaml does not have: {', '.join(unknown)}; "
@@ -54,7 +54,7 @@ def analyst(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     request = fill("analyst", file=path, logic=task_logic(task, path),
                    deps=", ".join(f"`{d}`" for d in deps) or "no other file of the repository")
     warnings: list[dict[str, Any]] = []
-    parse = make_parser(path, configkeys.load(task["config_yaml"]), warnings)
+    parse = make_parser(path, configkeys.load(task["config_yaml"]), task["dag"]["nodes"], warnings)
     spec = ask(ctx=ctx, ws=ws, node="analyst", file=path, parse=parse,
                messages=[*planning_messages(task, ctx), HumanMessage(content=request)],
                max_tokens=ctx.max_tokens("analysis"))

@@ -18,6 +18,7 @@ from papercoder.workspace import UnsafePathError, confine, normalize_rel
 
 # Files the pipeline writes itself; an architect listing them is not an error.
 WRITTEN_SEPARATELY = {"config.yaml", "requirements.txt", "readme.md", "reproduce.sh"}
+SAFE_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*")
 _PATH = re.compile(r"`([^`\s]+\.[A-Za-z0-9]+)`|([A-Za-z0-9_./\\-]+\.(?:py|sh|yaml|yml|json|txt|cfg|toml|md))\b")
 
 
@@ -61,10 +62,15 @@ def make_parser(root: Any, max_files: int, refused: list[dict[str, Any]]):  # no
                                 "problem": str(exc)})
                 continue
             path = normalize_rel(entry.path)
+            if not SAFE_PATH.fullmatch(path) or len(path) > 80:
+                refused.append({"stage": "architect", "file": entry.path, "kind": "unsafe_path",
+                                "problem": f"file name refused: {entry.path!r} (letters, digits, _ . - / only; "
+                                           "at most 80 characters)"})
+                continue
             if path.lower() in WRITTEN_SEPARATELY or path in seen:
                 continue
             seen.add(path)
-            files.append(FileEntry(path=path, description=entry.description))
+            files.append(FileEntry(path=path, description=entry.description[:300]))
         if not files:
             problems.append("the '## File list' section lists no files; give one bullet per file as "
                             "`path`: description")

@@ -50,7 +50,7 @@ def placeholder_problems(code: str) -> list[str]:
     return found
 
 
-def extract_code(reply: Reply, path: str) -> str:
+def extract_code(reply: Reply, path: str, problems: list[str]) -> str:
     """The file's code from the answer: its fenced block, or the bare answer when it is code."""
     lang = language(path)
     blocks = fenced_blocks(reply.text)
@@ -59,23 +59,20 @@ def extract_code(reply: Reply, path: str) -> str:
         return max(preferred or [b for _lg, b in blocks], key=len)
     cut = unclosed_block(reply.text)
     if cut is not None and reply.finish_reason == "length":
-        raise AnswerError("the file was cut off at the output-token limit; write a shorter, complete version")
+        problems.append("the file was cut off at the output-token limit; write a shorter, complete version")
     if cut is not None:
         return cut[1]
     return reply.text.strip()
 
 
-def make_parser(path: str, tries: int, config: dict[str, Any], warnings: list[dict[str, Any]]):  # noqa: ANN201
+def make_parser(path: str, config: dict[str, Any], warnings: list[dict[str, Any]]):  # noqa: ANN201
     """The coder's answer check; the last try is accepted with its problems recorded, not re-asked."""
-    attempts = [0]
 
     def parse(reply: Reply) -> str:
-        attempts[0] += 1
-        last = attempts[0] >= tries
-        code = extract_code(reply, path).rstrip() + "\n"
+        problems: list[str] = []
+        code = extract_code(reply, path, problems).rstrip() + "\n"
         if not code.strip():
             raise AnswerError(f"the answer holds no code; write the whole of {path} in one fenced block")
-        problems: list[str] = []
         if path.endswith(".py"):
             try:
                 compile(code, path, "exec", dont_inherit=True)  # parses only; nothing is executed
@@ -85,7 +82,7 @@ def make_parser(path: str, tries: int, config: dict[str, Any], warnings: list[di
             unknown = configkeys.unknown_in_code(code, config)
             if unknown:
                 problems.append(f"it reads config keys that config.yaml does not have: {', '.join(unknown)}")
-        if problems and not last:
+        if problems and not reply.last:
             raise AnswerError("; ".join(problems[:8]) + ". Write the complete, working file.")
         warnings.extend({"stage": "coder", "file": path, "kind": "code_problem", "problem": p} for p in problems)
         return code
@@ -115,7 +112,7 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
                    lang=language(path) or "text")
     warnings: list[dict[str, Any]] = []
     code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens("code"),
-               parse=make_parser(path, 1 + max(0, ctx.max_reasks), configkeys.load(task["config_yaml"]), warnings),
+               parse=make_parser(path, configkeys.load(task["config_yaml"]), warnings),
                messages=[*planning_messages(task, ctx), HumanMessage(content=request)])
     ws.write_repo_file(path, code)
     for w in warnings:

@@ -31,20 +31,39 @@ def parse_config(reply: Reply) -> str:
     return text + "\n"
 
 
+UNVERIFIED = "not found in the paper text: check"
+SMOKE_NOTE = "tiny settings for a quick test run, not from the paper"
+
+
 def unverified_values(config_text: str, paper_md: str) -> list[dict[str, Any]]:
     """Numeric settings whose value appears nowhere in the paper and are not marked as not stated.
 
-    This is the audit behind "nothing invented": each such line is reported in the artifacts.
+    This is the audit behind "nothing invented". The ``smoke`` section (tiny test settings) is exempt.
     """
     paper_numbers = {_norm_number(n) for n in re.findall(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", paper_md)}
     out = []
+    in_smoke = False
     for lineno, line in enumerate(config_text.splitlines(), 1):
+        if re.match(r"^[^\s#]", line):
+            in_smoke = line.split(":", 1)[0].strip() == "smoke"
         m = re.match(r"^\s*([\w.-]+)\s*:\s*([-+]?\d[\d.eE+-]*)\s*(#.*)?$", line)
-        if not m or (m.group(3) and NOT_STATED in m.group(3).lower()):
+        if in_smoke or not m or (m.group(3) and NOT_STATED in m.group(3).lower()):
             continue
         if _norm_number(m.group(2)) not in paper_numbers:
             out.append({"line": lineno, "key": m.group(1), "value": m.group(2)})
     return out
+
+
+def mark(config_text: str, unverified: list[dict[str, Any]]) -> str:
+    """Comment the lines whose values the paper does not state, and the smoke section, in config.yaml."""
+    flagged = {u["line"] for u in unverified}
+    lines = config_text.splitlines()
+    for i, line in enumerate(lines):
+        if i + 1 in flagged:
+            lines[i] = f"{line}; {UNVERIFIED}" if "#" in line else f"{line}  # {UNVERIFIED}"
+        elif re.match(r"^smoke\s*:\s*$", line):
+            lines[i] = f"{line}  # {SMOKE_NOTE}"
+    return "\n".join(lines) + "\n"
 
 
 def _norm_number(text: str) -> str:
@@ -60,7 +79,10 @@ def config_writer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[
     ws = workspace_of(state)
     config = ask(ctx=ctx, ws=ws, node="config_writer", messages=planning_messages(state, ctx, "config_writer"),
                  parse=parse_config, max_tokens=ctx.max_tokens("design"))
+    unverified = unverified_values(config, state["paper_md"])
+    config = mark(config, unverified)
     ws.write_repo_file("config.yaml", config)
     ws.write_artifact("config.yaml", config)
-    ws.write_artifact("config_check.json", {"unverified_values": unverified_values(config, state["paper_md"])})
+    ws.write_artifact("config_check.json", {"unverified_values": unverified})
+    ws.update_run(config_unverified_values=len(unverified))
     return {"config_yaml": config}

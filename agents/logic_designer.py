@@ -74,7 +74,7 @@ def repair(files: list[str], descriptions: dict[str, str], answer: LogicDesignAn
     for f in files:
         if f not in seen:
             repairs.append(f"added missing task for {f} from the architecture")
-            tasks.append(FileLogic(path=f, logic=descriptions.get(f, ""), depends_on=[]))
+            tasks.append(FileLogic(path=f, logic=descriptions.get(f, "")[:700], depends_on=[]))
     packages, pkg_repairs = clean_packages(answer.required_packages)
     return LogicDesign(required_packages=packages, tasks=tasks, task_list=[t.path for t in tasks],
                        shared_knowledge=answer.shared_knowledge, repairs=repairs + pkg_repairs)
@@ -90,8 +90,9 @@ def logic_designer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict
 
     def parse(reply: Reply) -> LogicDesignAnswer:
         answer = reply.parsed
-        assert isinstance(answer, LogicDesignAnswer)
-        if not named:
+        if not isinstance(answer, LogicDesignAnswer):
+            raise AnswerError("the answer is not the requested JSON object")
+        if not named and not reply.last:
             deps = {normalize_rel(t.path): [normalize_rel(d) for d in t.depends_on] for t in answer.tasks}
             found = coverage_problems(files, answer) + depgraph.problems(
                 [normalize_rel(t.path) for t in answer.tasks], deps)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from langgraph.graph import END, START, StateGraph
 from papercoder.agents.analyst import analyst
 from papercoder.agents.coder import coder
-from papercoder.graphs.planning import MODEL_RETRY
 
 from papercoder.context import RunContext
 from papercoder.nodes import dispatch_analysts, dispatch_coders, next_generation, start_coding
@@ -15,9 +14,9 @@ from papercoder.state import FileTask, PaperCoderState
 def build_coding() -> StateGraph:
     """Fan out one analyst per file; then, generation by generation, one coder per file."""
     g = StateGraph(PaperCoderState, context_schema=RunContext)
-    g.add_node("analyst", analyst, input_schema=FileTask, retry_policy=MODEL_RETRY)
+    g.add_node("analyst", analyst, input_schema=FileTask)
     g.add_node("start_coding", start_coding)
-    g.add_node("coder", coder, input_schema=FileTask, retry_policy=MODEL_RETRY)
+    g.add_node("coder", coder, input_schema=FileTask)
     g.add_node("next_generation", next_generation)
     g.add_conditional_edges(START, dispatch_analysts, ["analyst"])
     g.add_edge("analyst", "start_coding")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
-from langgraph.types import RetryPolicy
 from papercoder.agents.architect import architect
 from papercoder.agents.config_writer import config_writer
 from papercoder.agents.logic_designer import logic_designer
@@ -13,17 +12,14 @@ from papercoder.context import RunContext
 from papercoder.nodes import build_dag
 from papercoder.state import PaperCoderState
 
-# Connection failures are retried inside the model client; a node-level retry covers the rest once more.
-MODEL_RETRY = RetryPolicy(max_attempts=2, retry_on=(ConnectionError, TimeoutError))
-
 
 def build_planning() -> StateGraph:
     """The planning steps as one conversation, ending with the dependency graph."""
     g = StateGraph(PaperCoderState, context_schema=RunContext)
-    g.add_node("planner", planner, retry_policy=MODEL_RETRY)
-    g.add_node("architect", architect, retry_policy=MODEL_RETRY)
-    g.add_node("logic_designer", logic_designer, retry_policy=MODEL_RETRY)
-    g.add_node("config_writer", config_writer, retry_policy=MODEL_RETRY)
+    g.add_node("planner", planner)
+    g.add_node("architect", architect)
+    g.add_node("logic_designer", logic_designer)
+    g.add_node("config_writer", config_writer)
     g.add_node("build_dag", build_dag)
     g.add_edge(START, "planner")
     g.add_edge("planner", "architect")

@@ -71,16 +71,17 @@ def run(
     model: Annotated[str, typer.Option(help="'local', 'openai:NAME', or NAME with --base-url.")] = "local",
     base_url: Annotated[str, typer.Option(help="OpenAI-compatible endpoint URL.")] = "",
     api_key_env: Annotated[str, typer.Option(help="Environment variable holding the API key.")] = "OPENAI_API_KEY",
-    concurrency: Annotated[int, typer.Option(min=1, help="Most model calls at once.")] = 4,
+    concurrency: Annotated[int, typer.Option(min=1, help="Most model calls at once (the embedded model: 1).")] = 4,
     paper_tokens: Annotated[int, typer.Option(help="Token budget of the paper text (0: per-model default).")] = 0,
     max_files: Annotated[int, typer.Option(min=0, help="Most code files to plan (0: per-model default).")] = 0,
     timeout: Annotated[float, typer.Option(help="Seconds per model call (0: per-model default).")] = 0.0,
 ) -> None:
     """Plan, analyse and write a repository implementing PAPER."""
     from papercoder.llm import StageError
+    from papercoder.llm.embedded import EmbeddedModelError
     from papercoder.llm.models import ModelSpecError
     from papercoder.paper import PaperReadError
-    from papercoder.workspace import Workspace
+    from papercoder.workspace import Workspace, WorkspaceError
 
     src = Path(paper)
     if not src.exists():
@@ -106,15 +107,22 @@ def run(
                 progress.update(chunk)
             elif mode == "values" and not _ns and isinstance(chunk, dict):
                 final = chunk
-    except (StageError, PaperReadError, ModelSpecError, RuntimeError, OSError) as exc:
-        stage = getattr(exc, "stage", None) or ("ingest" if isinstance(exc, PaperReadError) else "run")
-        if out_dir.exists():
+    except (StageError, PaperReadError, ModelSpecError, WorkspaceError, EmbeddedModelError) as exc:
+        stage = getattr(exc, "stage", None) or ("ingest" if isinstance(exc, PaperReadError | WorkspaceError)
+                                                 else "model" if isinstance(exc, EmbeddedModelError) else "run")
+        if (out_dir / "run.json").exists():
             Workspace(out_dir).update_run(status="failed", error={"stage": stage, "message": str(exc)})
         console.print(f"[red]error[/red] (stage {stage}): {exc}")
         console.print(f"Everything produced so far is in {out_dir}")
         raise typer.Exit(1) from None
+    except Exception as exc:  # noqa: BLE001 - anything else: still a clear line, not a traceback
+        if out_dir.exists() and (out_dir / "run.json").exists():
+            Workspace(out_dir).update_run(status="failed", error={"stage": "run", "message": repr(exc)})
+        console.print(f"[red]error[/red] (stage run): unexpected {type(exc).__name__}: {exc}")
+        console.print(f"Everything produced so far is in {out_dir}; please report this with run.json")
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
-        if out_dir.exists():
+        if (out_dir / "run.json").exists():
             Workspace(out_dir).update_run(status="interrupted")
         console.print("[yellow]interrupted[/yellow]; outputs so far are kept")
         raise typer.Exit(130) from None

@@ -45,10 +45,15 @@ def flat_keys(config: dict[str, Any], prefix: str = "") -> list[str]:
     return out
 
 
-def unknown_in_spec(spec: str, config: dict[str, Any]) -> list[str]:
-    """Dotted key paths in backticks (e.g. `training.lr`) that start at a real top-level key but do not exist."""
+def unknown_in_spec(spec: str, config: dict[str, Any], *, exclude: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Dotted key paths in backticks (e.g. `training.lr`) that start at a real top-level key but do not exist.
+
+    File names (``data.py``, anything in ``exclude``) are not key paths.
+    """
     out = []
     for ref in dict.fromkeys(re.findall(r"`([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)`", spec)):
+        if ref in exclude or re.search(r"\.(py|ya?ml|json|txt|sh|md|csv|pt|pth|npy|npz|pkl|cfg|toml)$", ref):
+            continue
         parts = ref.split(".")
         if parts[0] in config and not exists(config, parts):
             out.append(ref)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import time
 from typing import Any
 
@@ -19,7 +21,7 @@ def readme(state: PaperCoderState, model: str) -> str:
     title = state.get("title") or "the paper"
     descriptions = {f["path"]: f.get("description", "") for f in arch["files"]}
     files = "\n".join(f"- `{p}`: {descriptions.get(p, '')}".rstrip(": ") for p in state["dag"]["nodes"])
-    packages = state["logic_design"]["required_packages"]
+    packages = requirements(state["logic_design"]["required_packages"], state.get("code", {}))[0]
     return f"""# Implementation of "{title}"
 
 This repository implements the method and experiments of the paper *{title}*.
@@ -59,11 +61,25 @@ Class diagram and call flow (mermaid):
 def reproduce_sh(entry_point: str) -> str:
     """The script that runs the entry point with the config (extra options passed through)."""
     return f"""#!/usr/bin/env bash
-# Runs the experiments of this repository. Extra options (e.g. --smoke) are passed to {entry_point}.
+# Runs the experiments of this repository. Extra options (e.g. --smoke) are passed to the entry point.
 set -euo pipefail
 cd "$(dirname "${{BASH_SOURCE[0]}}")"
-python {entry_point} --config config.yaml "$@"
+python {shlex.quote(entry_point)} --config config.yaml "$@"
 """
+
+
+def requirements(packages: list[str], code: dict[str, str]) -> tuple[list[str], list[str]]:
+    """The logic design's packages, plus PyYAML when the code reads config.yaml with it.
+
+    Returns:
+        The requirement lines and the additions made (recorded in run.json).
+    """
+    names = {p.split("[")[0].split("=")[0].split(">")[0].split("<")[0].strip().lower() for p in packages}
+    added = []
+    if any(re.search(r"^\s*(import yaml|from yaml import)", c, re.MULTILINE) for c in code.values()) \
+            and not names & {"pyyaml", "yaml"}:
+        added.append("pyyaml")
+    return [*packages, *added], [f"added {a} to requirements.txt (imported by the code)" for a in added]
 
 
 def compiles(code: str, path: str) -> bool:
@@ -79,7 +95,7 @@ def finalize(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
     """Write requirements.txt, README.md and reproduce.sh; close run.json; build the summary."""
     ctx = context_of(runtime)
     ws = workspace_of(state)
-    packages = state["logic_design"]["required_packages"]
+    packages, added = requirements(state["logic_design"]["required_packages"], state.get("code", {}))
     ws.write_repo_file("requirements.txt", "\n".join(packages))
     ws.write_repo_file("README.md", readme(state, model_label(ctx)))
     ws.write_repo_file("reproduce.sh", reproduce_sh(state["architecture"]["entry_point"]), executable=True)
@@ -88,7 +104,7 @@ def finalize(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
     compiled = [f for f in code if f.endswith(".py")]
     compile_ok = [f for f in compiled if compiles(code[f], f)]
     run = ws.update_run(status="completed", finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), files=files,
-                       dag_generations=state["dag"]["generations"])
+                       dag_generations=state["dag"]["generations"], requirement_additions=added)
     summary = {
         "status": "completed",
         "title": state.get("title", ""),

@@ -24,14 +24,15 @@ def ingest(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, An
     paper = load_paper(state["paper"], title=state.get("title", ""))
     name = Path(paper.source).stem if paper.source and paper.source != "<text>" else (paper.title or "paper")
     out_dir = state.get("out_dir") or ctx.out_dir or str(default_out_dir(name))
-    ws = Workspace(out_dir).ensure()
+    ws = Workspace(out_dir).start_fresh()
     md, info = compact(paper, ctx.effective_paper_budget())
     info.update({"source": paper.source, "format": paper.format, "title": paper.title})
     front = "\n".join(f"{k}: {v}" for k, v in info.items())
     ws.write_artifact("paper.md", f"---\n{front}\n---\n\n{md}")
     ws.update_run(status="running", paper=paper.source, title=paper.title, model=model_label(ctx),
                   started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), paper_info=info,
-                  settings={"concurrency": ctx.concurrency, "paper_token_budget": ctx.effective_paper_budget()})
+                  settings={"concurrency": ctx.effective_concurrency(), "max_files": ctx.effective_max_files(),
+                            "paper_token_budget": ctx.effective_paper_budget()})
     return {"out_dir": str(ws.root), "repo_dir": str(ws.repo), "paper_md": md, "paper_info": info,
             "title": paper.title}
 

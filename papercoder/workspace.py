@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import threading
 import time
 from datetime import UTC, datetime
@@ -28,6 +29,10 @@ _LOCKS_GUARD = threading.Lock()
 
 class UnsafePathError(ValueError):
     """A path from model output that would land outside its folder."""
+
+
+class WorkspaceError(ValueError):
+    """The output folder cannot be used (it holds something that is not a PaperCoder run)."""
 
 
 def confine(root: Path, rel: str) -> Path:
@@ -83,6 +88,24 @@ class Workspace:
         self.run_json = self.root / "run.json"
         with _LOCKS_GUARD:
             self._lock = _LOCKS.setdefault(str(self.root), threading.RLock())
+
+    def start_fresh(self) -> Workspace:
+        """Prepare the folder for a new run.
+
+        An empty or missing folder is used as is; an earlier PaperCoder run there (it has run.json) is
+        replaced. Any other non-empty folder is refused, so a mistyped ``--out`` never deletes user files.
+
+        Raises:
+            WorkspaceError: For a non-empty folder that is not a PaperCoder run folder.
+        """
+        if self.root.exists() and any(self.root.iterdir()):
+            if not self.run_json.is_file():
+                raise WorkspaceError(f"{self.root}: folder is not empty and holds no PaperCoder run (run.json); "
+                                     "choose another --out")
+            for sub in (self.repo, self.artifacts):
+                shutil.rmtree(sub, ignore_errors=True)
+            self.run_json.unlink()
+        return self.ensure()
 
     def ensure(self) -> Workspace:
         """Create the folders."""

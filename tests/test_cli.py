@@ -16,7 +16,8 @@ def test_cli_run_writes_repo_and_summary(scripted, paper_file, tmp_path):
     out = tmp_path / "cli-out"
     result = runner.invoke(app, ["run", str(paper_file), "--out", str(out), "--model", spec, "--concurrency", "2"])
     assert result.exit_code == 0, result.output
-    assert "python files compiling" in result.stdout and "4" in result.stdout
+    row = next(line for line in result.stdout.splitlines() if "python files compiling" in line)
+    assert row.split("│")[2].strip() == "4"
     assert (out / "repo" / "main.py").is_file()
     assert json.loads((out / "run.json").read_text())["status"] == "completed"
     assert "coder main.py" in result.stderr  # progress lines per node and file
@@ -48,5 +49,9 @@ def test_bad_inputs_exit_nonzero_with_clear_error(tmp_path):
     result = runner.invoke(app, ["run", str(bad), "--out", str(tmp_path / "o2"), "--model", "x",
                                  "--base-url", "http://127.0.0.1:9/v1"])
     assert result.exit_code == 1 and "stage ingest" in result.stderr and "scan.pdf" in result.stderr
-    unknown = runner.invoke(app, ["run", str(bad), "--out", str(tmp_path / "o3"), "--model", "nonsense"])
-    assert unknown.exit_code == 1
+
+
+
+def test_unknown_model_spec_is_named(paper_file, tmp_path):
+    result = runner.invoke(app, ["run", str(paper_file), "--out", str(tmp_path / "o3"), "--model", "nonsense"])
+    assert result.exit_code == 1 and "unknown model spec 'nonsense'" in result.stderr

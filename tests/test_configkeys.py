@@ -6,6 +6,8 @@ CONFIG = configkeys.load("training:\n  lr: 0.1\n  epochs: 3\nmodel:\n  hidden: [
 def test_spec_references():
     spec = "Reads `training.lr`, `training.momentum`, `model.hidden`, `torch.nn.Linear` and `seed`."
     assert configkeys.unknown_in_spec(spec, CONFIG) == ["training.momentum"]
+    files = "Imports `model.py` and `training.py`; saves `model.pt`; see `model.layers`."
+    assert configkeys.unknown_in_spec(files, CONFIG, exclude=["training.py"]) == ["model.layers"]
 
 
 def test_code_references():

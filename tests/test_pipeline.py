@@ -294,3 +294,110 @@ def test_unknown_config_keys_are_complained_about(scripted, paper_file):
     from pathlib import Path
 
     assert "config['training']['lr']" in (Path(ctx.out_dir) / "repo/train.py").read_text()
+
+
+def test_cycle_on_last_try_is_repaired_not_fatal(scripted, paper_file):
+    script, model, context = scripted
+    script.logic = [logic_answer({"data.py": ["main.py"], "model.py": [], "train.py": ["data.py"],
+                                  "main.py": ["train.py"]})]
+    ctx = context(max_reasks=0)
+    result = run_graph(paper_file, ctx)
+    from pathlib import Path
+
+    dag = json.loads((Path(ctx.out_dir) / "artifacts/dependency_graph.json").read_text())
+    assert dag["reasked"] == [] and any("broke cycle" in r for r in dag["repairs"])
+    assert result["summary"]["status"] == "completed"
+
+
+def test_odd_and_long_names_refused_and_entry_point_quoted(scripted, paper_file):
+    script, model, context = scripted
+    long_name = "a" * 90 + ".py"
+    files = ["$(touch${IFS}pwned)/main.py", long_name, "data.py", "main.py"]
+    script.architecture = architecture_answer(files)
+    script.deps = {"data.py": [], "main.py": ["data.py"]}
+    script.logic = [logic_answer(script.deps)]
+    ctx = context()
+    run_graph(paper_file, ctx)
+    from pathlib import Path
+
+    run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
+    refused = {e["file"] for e in run["errors"] if e.get("kind") == "unsafe_path"}
+    assert refused == {"$(touch${IFS}pwned)/main.py", long_name}
+    assert "python main.py --config" in (Path(ctx.out_dir) / "repo/reproduce.sh").read_text()
+
+
+def test_rerun_into_same_folder_starts_fresh_and_foreign_folder_is_refused(scripted, paper_file, tmp_path):
+    from pathlib import Path
+
+    from papercoder.workspace import WorkspaceError
+
+    script, model, context = scripted
+    ctx = context()
+    run_graph(paper_file, ctx)
+    (Path(ctx.out_dir) / "repo" / "stale.py").write_text("x = 1\n")
+    result = run_graph(paper_file, ctx)
+    run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
+    assert "stale.py" not in result["files"] and len(run["calls"]) == 12
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("precious")
+    with pytest.raises(WorkspaceError, match="not empty"):
+        run_graph(paper_file, context(out_dir=str(foreign)))
+    assert (foreign / "thesis.tex").read_text() == "precious"
+
+
+def test_failure_marks_run_json_without_the_cli(scripted, paper_file):
+    script, model, context = scripted
+    script.config = "```yaml\n[unclosed\n```"
+    ctx = context(max_reasks=1)
+    with pytest.raises(StageError, match="config_writer"):
+        run_graph(paper_file, ctx)
+    from pathlib import Path
+
+    run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
+    assert run["status"] == "failed" and run["error"]["stage"] == "config_writer"
+    assert "does not parse as YAML" in run["error"]["message"]
+
+
+def test_config_values_not_in_paper_are_marked(scripted, paper_file):
+    script, model, context = scripted
+    script.config = ("```yaml\ntraining:\n  lr: 0.05\n  epochs: 3\n  momentum: 0.9\n  warmup: 100  "
+                     "# not stated in the paper\nsmoke:\n  steps: 2\n```")
+    ctx = context()
+    run_graph(paper_file, ctx)
+    from pathlib import Path
+
+    text = (Path(ctx.out_dir) / "repo/config.yaml").read_text()
+    assert "momentum: 0.9  # not found in the paper text: check" in text
+    assert "lr: 0.05\n" in text and "warmup: 100  # not stated in the paper\n" in text
+    assert "smoke:  # tiny settings" in text and yaml.safe_load(text)["training"]["momentum"] == 0.9
+    check = json.loads((Path(ctx.out_dir) / "artifacts/config_check.json").read_text())
+    assert [u["key"] for u in check["unverified_values"]] == ["momentum"]
+
+
+def test_truncated_code_reasked_then_kept_on_last_try(scripted, paper_file):
+    script, model, context = scripted
+    script.code_overrides["model.py"] = [("```python\ndef run_model():\n    return 1\n", "length")]
+    ctx = context(max_reasks=1)
+    run_graph(paper_file, ctx)
+    complaints = [str(c["messages"][-1].content) for c in model.calls
+                  if str(c["messages"][-1].content).startswith("That answer cannot be used")]
+    assert any("cut off at the output-token limit" in c for c in complaints)
+    from pathlib import Path
+
+    assert "return 1" in (Path(ctx.out_dir) / "repo/model.py").read_text()
+    run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
+    assert any(e.get("kind") == "code_problem" and "cut off" in e["problem"] for e in run["errors"])
+
+
+def test_requirements_gain_pyyaml_when_code_imports_it(scripted, paper_file):
+    script, model, context = scripted
+    script.logic = [logic_answer(script.deps, packages=["numpy", "numpy", "os", "torch>=2.0"])]
+    script.code_overrides["main.py"] = ["```python\nimport yaml\n\n\ndef run_main():\n    return yaml\n```"]
+    ctx = context()
+    run_graph(paper_file, ctx)
+    from pathlib import Path
+
+    assert (Path(ctx.out_dir) / "repo/requirements.txt").read_text().split() == ["numpy", "torch>=2.0", "pyyaml"]
+    design = json.loads((Path(ctx.out_dir) / "artifacts/logic_design.json").read_text())
+    assert any("standard-library" in r for r in design["repairs"]) and any("repeated" in r for r in design["repairs"])

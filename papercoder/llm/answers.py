@@ -49,6 +49,9 @@ class Reply:
     text: str
     parsed: BaseModel | None
     finish_reason: str | None
+    attempt: int = 0
+    last: bool = True
+    """Whether this is the last try: a parser may then accept an imperfect answer and record its problems."""
 
 
 def _semaphore(ctx: RunContext) -> threading.BoundedSemaphore:
@@ -117,7 +120,8 @@ def ask(
     runnable: Any = model.with_structured_output(schema, method="json_schema", include_raw=True) if schema else model
     convo = list(messages)
     problem = "no answer"
-    for attempt in range(1 + max(0, ctx.max_reasks)):
+    tries = 1 + max(0, ctx.max_reasks)
+    for attempt in range(tries):
         raw: AIMessage | None = None
         parsed: BaseModel | None = None
         text = ""
@@ -133,9 +137,9 @@ def ask(
                 problem = "the answer was cut off at the output-token limit; give a shorter answer"
             except (ValidationError, ValueError) as exc:
                 result, problem = None, f"the answer did not fit the requested JSON schema: {_short(exc)}"
-            except (openai.APIConnectionError, openai.APITimeoutError, openai.APIStatusError) as exc:
+            except openai.OpenAIError as exc:
                 _record(ws, ctx, node, file, attempt, convo, None, "", "error", started, error=_short(exc))
-                raise StageError(node, f"model call to {model_label(ctx)} failed: {_short(exc)}", file=file) from exc
+                raise _fail(ws, node, f"model call to {model_label(ctx)} failed: {_short(exc)}", file) from exc
         if isinstance(result, dict):
             raw, parsed = result.get("raw"), result.get("parsed")
             if result.get("parsing_error") is not None:
@@ -148,7 +152,8 @@ def ask(
         _record(ws, ctx, node, file, attempt, convo, raw, text, finish, started)
         if result is not None and (schema is None or parsed is not None):
             try:
-                value = parse(Reply(text=text, parsed=parsed, finish_reason=finish))
+                value = parse(Reply(text=text, parsed=parsed, finish_reason=finish, attempt=attempt,
+                                    last=attempt >= tries - 1))
             except AnswerError as exc:
                 problem = str(exc)
             else:
@@ -159,7 +164,14 @@ def ask(
         convo = [*list(messages), *([AIMessage(content=text[:6000])] if text else []),
                  HumanMessage(content=f"That answer cannot be used: {problem}\n"
                               "Answer the same request again, fixing exactly this.")]
-    raise StageError(node, f"no usable answer after {1 + max(0, ctx.max_reasks)} tries: {problem}", file=file)
+    raise _fail(ws, node, f"no usable answer after {tries} tries: {problem}", file)
+
+
+def _fail(ws: Workspace, node: str, problem: str, file: str | None) -> StageError:
+    """Mark the run failed in run.json (whoever runs the graph) and build the error to raise."""
+    error = StageError(node, problem, file=file)
+    ws.update_run(status="failed", error={"stage": node, "file": file, "message": str(error)})
+    return error
 
 
 def _record(ws: Workspace, ctx: RunContext, node: str, file: str | None, attempt: int,

@@ -13,7 +13,7 @@ _DROP_ORDER = [
     (1, r"broader impact|ethic|societal|impact statement|checklist"),
     (2, r"related work|prior work|background"),
     (3, r"limitation|future work|discussion|conclusion"),
-    (4, r"^appendix|^[a-h](\.\d+)*\s"),
+    (4, r"appendix"),
 ]
 _KEEP = re.compile(r"method|model|approach|experiment|setup|implementation|training|hyper|dataset|result|"
                    r"algorithm|architecture|evaluation|abstract", re.IGNORECASE)
@@ -30,9 +30,25 @@ def _trailing_checklist(sections: list[Section]) -> list[Section]:
     return []
 
 
-def _matches(section: Section, rank: int, pattern: str) -> bool:
-    name = re.sub(r"^[\d.]+\s*", "", section.heading).lower() if rank < 4 else section.heading.lower()
-    return bool(re.search(pattern, name)) and not (rank < 4 and _KEEP.search(name))
+def _appendix(sections: list[Section]) -> list[Section]:
+    """Sections from the appendix on.
+
+    The appendix starts at an 'Appendix' heading, or at a lettered heading (A, B.1, ...) after a numbered one.
+    """
+    numbered = False
+    for i, s in enumerate(sections):
+        if re.match(r"^\d+(\.\d+)*\s", s.heading):
+            numbered = True
+        elif s.heading.lower().startswith("appendix") or (numbered and re.match(r"^[A-H](\.\d+)*\s", s.heading)):
+            return sections[i:]
+    return []
+
+
+def _matches(section: Section, rank: int, pattern: str, appendix: list[Section]) -> bool:
+    if rank == 4:
+        return any(section is a for a in appendix)
+    name = re.sub(r"^[\d.]+\s*", "", section.heading).lower()
+    return bool(re.search(pattern, name)) and not _KEEP.search(name)
 
 
 def compact(paper: Paper, budget: int) -> tuple[str, dict[str, object]]:
@@ -59,7 +75,8 @@ def compact(paper: Paper, budget: int) -> tuple[str, dict[str, object]]:
     for rank, pattern in _DROP_ORDER:
         if count_tokens(paper.to_markdown(sections)) <= budget:
             break
-        matching = [s for s in sections if _matches(s, rank, pattern)]
+        appendix = _appendix(sections)
+        matching = [s for s in sections if _matches(s, rank, pattern, appendix)]
         for s in reversed(matching) if rank == 4 else matching:  # the appendix is cut from its end
             sections.remove(s)
             info["dropped"].append(s.heading)  # type: ignore[union-attr]
