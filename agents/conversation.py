@@ -46,7 +46,7 @@ def context_of(runtime: Runtime[RunContext] | None) -> RunContext:
 
 def workspace_of(state: PaperCoderState) -> Workspace:
     """The run's output folder."""
-    return Workspace(state["out_dir"])
+    return Workspace(state["out_dir"], state.get("run_id"))
 
 
 def render_architecture(arch: dict[str, Any]) -> str:

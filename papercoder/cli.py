@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -125,7 +127,14 @@ def run(
         if (out_dir / "run.json").exists():
             Workspace(out_dir).update_run(status="interrupted")
         console.print("[yellow]interrupted[/yellow]; outputs so far are kept")
-        raise typer.Exit(130) from None
+        # Calls in flight would keep this process (and the embedded model) busy until they end and then
+        # write into the run folder: stop the model and leave now. Everything finished is on disk.
+        from papercoder.llm.embedded import EmbeddedServer
+
+        EmbeddedServer.stop_shared()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
     _print_summary(final.get("summary", {}), out_dir, time.monotonic() - progress.started)
 
 

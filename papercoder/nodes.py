@@ -33,7 +33,7 @@ def ingest(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, An
                   started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), paper_info=info,
                   settings={"concurrency": ctx.effective_concurrency(), "max_files": ctx.effective_max_files(),
                             "paper_token_budget": ctx.effective_paper_budget()})
-    return {"out_dir": str(ws.root), "repo_dir": str(ws.repo), "paper_md": md, "paper_info": info,
+    return {"out_dir": str(ws.root), "run_id": ws.run_id, "repo_dir": str(ws.repo), "paper_md": md, "paper_info": info,
             "title": paper.title}
 
 

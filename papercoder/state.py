@@ -51,6 +51,7 @@ class PaperCoderState(TypedDict):
     paper: str
     title: NotRequired[str]
     out_dir: NotRequired[str]
+    run_id: NotRequired[str]
     repo_dir: NotRequired[str]
     paper_md: NotRequired[str]
     paper_info: NotRequired[dict[str, Any]]

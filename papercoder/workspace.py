@@ -17,6 +17,7 @@ import re
 import shutil
 import threading
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -81,7 +82,8 @@ def default_out_dir(paper_name: str) -> Path:
 class Workspace:
     """The output folder of one run. Thread-safe: parallel branches write through it."""
 
-    def __init__(self, out_dir: str | os.PathLike[str]):
+    def __init__(self, out_dir: str | os.PathLike[str], run_id: str | None = None):
+        self.run_id = run_id
         self.root = Path(out_dir).expanduser().resolve()
         self.repo = self.root / "repo"
         self.artifacts = self.root / "artifacts"
@@ -105,7 +107,10 @@ class Workspace:
             for sub in (self.repo, self.artifacts):
                 shutil.rmtree(sub, ignore_errors=True)
             self.run_json.unlink()
-        return self.ensure()
+        self.run_id = self.run_id or uuid.uuid4().hex
+        self.ensure()
+        self.update_run(run_id=self.run_id)
+        return self
 
     def ensure(self) -> Workspace:
         """Create the folders."""
@@ -131,11 +136,17 @@ class Workspace:
 
     # -- run.json ----------------------------------------------------------------------------------
     def read_run(self) -> dict[str, Any]:
-        """The current run record (empty when none was written yet)."""
+        """The current run record (empty when none was written yet).
+
+        Raises:
+            WorkspaceError: When another run has since taken over the folder (this writer is stale).
+        """
         with self._lock:
-            if self.run_json.exists():
-                return json.loads(self.run_json.read_text(encoding="utf-8"))
-            return {}
+            run = json.loads(self.run_json.read_text(encoding="utf-8")) if self.run_json.exists() else {}
+            if self.run_id and run.get("run_id") not in (None, self.run_id):
+                raise WorkspaceError(f"{self.root}: another run ({run['run_id']}) has taken over this folder; "
+                                     f"this run ({self.run_id}) stops writing")
+            return run
 
     def update_run(self, **fields: Any) -> dict[str, Any]:
         """Merge ``fields`` into run.json and recompute the totals."""

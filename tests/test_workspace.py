@@ -38,3 +38,14 @@ def test_run_json_records_and_totals(tmp_path):
     with pytest.raises(UnsafePathError):
         ws.write_repo_file("../../evil.py", "x")
     assert not (tmp_path / "evil.py").exists()
+
+
+def test_stale_writer_cannot_touch_a_newer_run(tmp_path):
+    from papercoder.workspace import WorkspaceError
+
+    old = Workspace(tmp_path / "run").start_fresh()
+    new = Workspace(tmp_path / "run").start_fresh()  # a second run replaces the first in the same folder
+    assert old.run_id != new.run_id
+    with pytest.raises(WorkspaceError, match="taken over"):
+        old.record_call({"node": "architect", "input_tokens": 1, "output_tokens": 1, "seconds": 1})
+    assert "calls" not in new.read_run()
