@@ -22,6 +22,13 @@ SAFE_PATH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]
 _PATH = re.compile(r"`([^`\s]+\.[A-Za-z0-9]+)`|([A-Za-z0-9_./\\-]+\.(?:py|sh|yaml|yml|json|txt|cfg|toml|md))\b")
 
 
+SECTION_TITLES = ("implementation approach", "file list", "data structures and interfaces", "program call flow")
+
+
+def _outside_fences(text: str) -> str:
+    return re.sub(r"^[ \t]*(`{3,}|~{3,}).*?^[ \t]*\1[ \t]*$", "", text, flags=re.MULTILINE | re.DOTALL)
+
+
 def _diagram(text: str, keyword: str) -> str | None:
     for _lang, body in fenced_blocks(text):
         idx = body.find(keyword)
@@ -50,11 +57,13 @@ def make_parser(root: Any, max_files: int, refused: list[dict[str, Any]]):  # no
 
     def parse(reply: Reply) -> Architecture:
         refused.clear()
-        secs = sections(reply.text)
+        secs = sections(reply.text, labels=SECTION_TITLES)
         problems: list[str] = []
         files: list[FileEntry] = []
         seen: set[str] = set()
-        for entry in parse_file_list(secs.get("file list", "")):
+        # The File list section, or else every bullet naming a file anywhere outside the diagrams.
+        listed = parse_file_list(secs.get("file list", "")) or parse_file_list(_outside_fences(reply.text))
+        for entry in listed:
             try:
                 confine(root, entry.path)
             except UnsafePathError as exc:
@@ -74,12 +83,17 @@ def make_parser(root: Any, max_files: int, refused: list[dict[str, Any]]):  # no
         if not files:
             problems.append("the '## File list' section lists no files; give one bullet per file as "
                             "`path`: description")
-        elif len(files) > max_files:
+        elif len(files) > max_files and not reply.last:
             problems.append(f"the file list has {len(files)} files; use at most {max_files}")
         entry_point = next((f.path for name in ENTRY_POINT_NAMES for f in files
                             if f.path.rsplit("/", 1)[-1] == name), None)
-        if files and entry_point is None:
+        if files and entry_point is None and not reply.last:
             problems.append("the file list has no entry point; add `main.py`, which runs the experiments")
+        elif files and entry_point is None:
+            entry_point = "main.py"
+            files.append(FileEntry(path="main.py", description="entry point: runs the experiments end to end"))
+            refused.append({"stage": "architect", "file": "main.py", "kind": "repair",
+                            "problem": "no entry point was listed; added main.py"})
         class_diagram = _diagram(reply.text, "classDiagram")
         if not class_diagram or "class " not in class_diagram:
             problems.append("the '## Data structures and interfaces' section needs a ```mermaid block that "

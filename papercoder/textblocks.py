@@ -7,14 +7,16 @@ several agents answer in Markdown and these helpers read it.
 from __future__ import annotations
 
 import re
+import textwrap
 
-_FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w+.#-]*)[^\n]*\n(?P<body>.*?)^(?P=fence)[ \t]*$",
-                    re.MULTILINE | re.DOTALL)
+# Fences may be indented (small models nest them under list items); the body is dedented.
+_FENCE = re.compile(r"^[ \t]{0,8}(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w+.#-]*)[^\n]*\n(?P<body>.*?)"
+                    r"^[ \t]{0,8}(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
     """All closed fenced blocks as ``(language, body)`` pairs, in order."""
-    return [(m.group("lang").lower(), m.group("body").rstrip("\n")) for m in _FENCE.finditer(text)]
+    return [(m.group("lang").lower(), textwrap.dedent(m.group("body")).rstrip("\n")) for m in _FENCE.finditer(text)]
 
 
 def unclosed_block(text: str) -> tuple[str, str] | None:
@@ -37,17 +39,25 @@ def first_block(text: str, *, langs: tuple[str, ...] = (), containing: str | Non
     return None
 
 
-def sections(markdown: str) -> dict[str, str]:
-    """Map each Markdown heading's text (lower-cased) to the text under it, ignoring headings in fences."""
+def sections(markdown: str, labels: tuple[str, ...] = ()) -> dict[str, str]:
+    """Map each section's title (lower-cased) to the text under it, ignoring headings inside fences.
+
+    A section starts at a Markdown heading, or at a bold label line (``**File list**:``, ``- **File list**:``)
+    whose title is one of ``labels`` — small models often write the requested headings that way.
+    """
     out: dict[str, str] = {}
     current, buf, in_fence = "", [], False
     for line in markdown.splitlines():
         if re.match(r"^\s*(`{3,}|~{3,})", line):
             in_fence = not in_fence
         m = None if in_fence else re.match(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", line)
-        if m:
+        label = None if in_fence or m else re.match(r"^\s*(?:[-*+]\s+)?\*\*(.+?):?\*\*\s*:?\s*(.*)$", line)
+        if label and _heading_key(label.group(1)) not in labels:
+            label = None
+        if m or label:
             out[current] = "\n".join(buf).strip()
-            current, buf = _heading_key(m.group(1)), []
+            current = _heading_key((m or label).group(1))  # type: ignore[union-attr]
+            buf = [label.group(2)] if label and label.group(2) else []
         else:
             buf.append(line)
     out[current] = "\n".join(buf).strip()

@@ -401,3 +401,29 @@ def test_requirements_gain_pyyaml_when_code_imports_it(scripted, paper_file):
     assert (Path(ctx.out_dir) / "repo/requirements.txt").read_text().split() == ["numpy", "torch>=2.0", "pyyaml"]
     design = json.loads((Path(ctx.out_dir) / "artifacts/logic_design.json").read_text())
     assert any("standard-library" in r for r in design["repairs"]) and any("repeated" in r for r in design["repairs"])
+
+
+def test_architect_answer_with_bold_labels_and_indented_fences_is_read():
+    """A real answer of the embedded model: sections as bold bullets, diagrams indented under them."""
+    from pathlib import Path
+
+    from papercoder.agents.architect import make_parser
+
+    from papercoder.llm.answers import Reply
+
+    text = (Path(__file__).parent / "data" / "architect_bold_labels.md").read_text()
+    refused: list = []
+    arch = make_parser(Path("/nonexistent"), 8, refused)(Reply(text=text, parsed=None, finish_reason="stop"))
+    assert [f.path for f in arch.files] == ["main.py", "data.py", "model.py", "loss.py", "metrics.py", "config.py",
+                                            "utils.py"]
+    assert arch.entry_point == "main.py" and refused == []
+    assert arch.class_diagram.startswith("classDiagram\n  class Data{")
+    assert arch.sequence_diagram.startswith("sequenceDiagram")
+    assert "main->>model: build_model()" in arch.sequence_diagram
+    assert "numpy" in arch.implementation_approach
+    # over the cap: re-asked while tries remain, accepted on the last one
+    with pytest.raises(Exception, match="use at most 6"):
+        make_parser(Path("/nonexistent"), 6, refused)(Reply(text=text, parsed=None, finish_reason="stop",
+                                                             last=False))
+    assert len(make_parser(Path("/nonexistent"), 6, refused)(
+        Reply(text=text, parsed=None, finish_reason="stop")).files) == 7

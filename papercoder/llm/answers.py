@@ -161,6 +161,8 @@ def ask(
                 return value
         _emit({"event": "reask", "node": node, "file": file, "problem": problem})
         ws.record_error({"stage": node, "file": file, "kind": "reask", "attempt": attempt, "problem": problem})
+        ws.write_artifact(f"rejected/{node}{'-' + file.replace('/', '_') if file else ''}-{attempt + 1}.txt",
+                          f"Problem: {problem}\n\n{text}")
         convo = [*list(messages), *([AIMessage(content=text[:6000])] if text else []),
                  HumanMessage(content=f"That answer cannot be used: {problem}\n"
                               "Answer the same request again, fixing exactly this.")]
