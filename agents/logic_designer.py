@@ -87,6 +87,7 @@ def logic_designer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict
     files = [f["path"] for f in state["architecture"]["files"]]
     descriptions = {f["path"]: f.get("description", "") for f in state["architecture"]["files"]}
     named: list[str] = []
+    entry_point = state["architecture"]["entry_point"]
 
     def parse(reply: Reply) -> LogicDesignAnswer:
         answer = reply.parsed
@@ -95,7 +96,7 @@ def logic_designer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict
         if not named and not reply.last:
             deps = {normalize_rel(t.path): [normalize_rel(d) for d in t.depends_on] for t in answer.tasks}
             found = coverage_problems(files, answer) + depgraph.problems(
-                [normalize_rel(t.path) for t in answer.tasks], deps)
+                [normalize_rel(t.path) for t in answer.tasks], deps, entry_point=entry_point)
             if found:
                 named.extend(found)
                 raise AnswerError("; ".join(found[:12]))

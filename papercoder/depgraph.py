@@ -13,16 +13,18 @@ import networkx as nx
 from papercoder.schemas import DependencyGraph
 
 
-def problems(task_list: list[str], deps: Mapping[str, Iterable[str]]) -> list[str]:
+def problems(task_list: list[str], deps: Mapping[str, Iterable[str]], *, entry_point: str | None = None
+             ) -> list[str]:
     """Name what is wrong with a dependency map, in words a model can act on.
 
     Args:
         task_list: The files to write, in task order.
         deps: For each file, the files it depends on.
+        entry_point: The entry point, which imports other files and is imported by none.
 
     Returns:
-        One sentence per self-dependency, unknown dependency and cycle; empty when the map is a DAG.
-
+        One sentence per self-dependency, unknown dependency, dependency on the entry point and cycle;
+        empty when the map is a DAG that ends at the entry point.
     """
     listed = set(task_list)
     found: list[str] = []
@@ -32,6 +34,9 @@ def problems(task_list: list[str], deps: Mapping[str, Iterable[str]]) -> list[st
         for d in deps.get(f, ()):
             if d == f:
                 found.append(f"{f} depends on itself")
+            elif d == entry_point:
+                found.append(f"{f} depends on {d}, the entry point; the entry point imports the other files, "
+                             "never the reverse")
             elif d not in listed:
                 found.append(f"{f} depends on {d}, which is not in the file list")
             else:
@@ -44,18 +49,21 @@ def problems(task_list: list[str], deps: Mapping[str, Iterable[str]]) -> list[st
     return found
 
 
-def build(task_list: list[str], deps: Mapping[str, Iterable[str]], *, reasked: list[str] | None = None
-          ) -> DependencyGraph:
+def build(task_list: list[str], deps: Mapping[str, Iterable[str]], *, reasked: list[str] | None = None,
+          entry_point: str | None = None) -> DependencyGraph:
     """Build the DAG, repairing it deterministically and recording every repair.
 
-    Rules: a self-dependency is dropped; a dependency on an unlisted file is dropped; while a cycle
-    remains, the cycle's edge whose dependency comes latest in the task list is removed (the task list is
-    the designer's intended order, so that edge is the one that contradicts it).
+    Rules: a self-dependency is dropped; a dependency on an unlisted file or on the entry point is dropped;
+    while a cycle remains, the cycle's edge whose dependency comes latest in the task list is removed (the
+    task list is the designer's intended order, so that edge is the one that contradicts it). Finally the
+    entry point depends on every other file that nothing depends on (it is what runs them), so it is
+    written last, seeing the code it calls.
 
     Args:
         task_list: The files to write, in task order.
         deps: For each file, the files it depends on.
         reasked: Problems already named to the logic designer (kept in the record).
+        entry_point: The repository's entry point, if it is in the task list.
 
     Returns:
         The dependency graph with its topological generations.
@@ -71,6 +79,8 @@ def build(task_list: list[str], deps: Mapping[str, Iterable[str]], *, reasked: l
                 repairs.append(f"dropped self-dependency of {f}")
             elif d not in index:
                 repairs.append(f"dropped dependency of {f} on unlisted file {d}")
+            elif d == entry_point:
+                repairs.append(f"dropped dependency of {f} on the entry point {d}")
             else:
                 g.add_edge(d, f)
     while True:
@@ -82,6 +92,11 @@ def build(task_list: list[str], deps: Mapping[str, Iterable[str]], *, reasked: l
         g.remove_edge(dep, dependent)
         repairs.append(f"broke cycle {' -> '.join(e[0] for e in cycle)} -> {cycle[0][0]} "
                        f"by dropping the dependency of {dependent} on {dep}")
+    if entry_point in index:
+        for f in task_list:
+            if f != entry_point and g.out_degree(f) == 0 and not g.has_edge(f, entry_point):
+                g.add_edge(f, entry_point)
+                repairs.append(f"the entry point {entry_point} now depends on {f}, which nothing imported")
     generations = [sorted(gen, key=index.__getitem__) for gen in nx.topological_generations(g)]
     edges = sorted(g.edges(), key=lambda e: (index[e[1]], index[e[0]]))
     return DependencyGraph(nodes=list(task_list), edges=edges, generations=generations, repairs=repairs,

@@ -41,7 +41,8 @@ def build_dag(state: PaperCoderState) -> dict[str, Any]:
     """Build and repair the file dependency DAG; write ``artifacts/dependency_graph.json``."""
     design = state["logic_design"]
     deps = {t["path"]: t["depends_on"] for t in design["tasks"]}
-    dag = depgraph.build(design["task_list"], deps, reasked=state.get("logic_reasks", [])).model_dump()
+    dag = depgraph.build(design["task_list"], deps, reasked=state.get("logic_reasks", []),
+                         entry_point=state["architecture"]["entry_point"]).model_dump()
     workspace_of(state).write_artifact("dependency_graph.json", dag)
     return {"dag": dag, "generation": 0}
 

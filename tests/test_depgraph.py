@@ -32,3 +32,18 @@ def test_repairs_are_deterministic_and_recorded():
     assert ("c.py", "a.py") not in g.edges and ("a.py", "b.py") in g.edges and ("b.py", "c.py") in g.edges
     assert len(first.repairs) == 3
     assert first.generations == [["a.py"], ["b.py"], ["c.py"], ["main.py"]]
+
+
+def test_entry_point_comes_last_and_is_never_a_dependency():
+    # an inverted design (the embedded model wrote this): data.py "depends on" main.py
+    deps = {"main.py": [], "data.py": ["main.py"], "model.py": ["data.py"], "metrics.py": ["model.py"],
+            "config.py": []}
+    tasks = ["main.py", "data.py", "model.py", "metrics.py", "config.py"]
+    found = depgraph.problems(tasks, deps, entry_point="main.py")
+    assert found == ["data.py depends on main.py, the entry point; the entry point imports the other files, "
+                     "never the reverse"]
+    dag = depgraph.build(tasks, deps, entry_point="main.py")
+    assert dag.generations[-1] == ["main.py"]
+    assert "dropped dependency of data.py on the entry point main.py" in dag.repairs
+    assert ("metrics.py", "main.py") in dag.edges and ("config.py", "main.py") in dag.edges
+    assert depgraph.dependencies_of(dag.model_dump(), "main.py") == ["data.py", "model.py", "metrics.py", "config.py"]

@@ -298,7 +298,7 @@ def test_unknown_config_keys_are_complained_about(scripted, paper_file):
 
 def test_cycle_on_last_try_is_repaired_not_fatal(scripted, paper_file):
     script, model, context = scripted
-    script.logic = [logic_answer({"data.py": ["main.py"], "model.py": [], "train.py": ["data.py"],
+    script.logic = [logic_answer({"data.py": ["model.py"], "model.py": ["data.py"], "train.py": ["data.py"],
                                   "main.py": ["train.py"]})]
     ctx = context(max_reasks=0)
     result = run_graph(paper_file, ctx)
