@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -102,7 +105,7 @@ def run(
         stream = graph.stream({"paper": str(src.resolve())}, context=ctx,
                               config={"max_concurrency": max(1, concurrency), "recursion_limit": 500},
                               stream_mode=["updates", "custom", "values"], subgraphs=True)
-        for _ns, mode, chunk in stream:
+        for _ns, mode, chunk in _in_background(stream):
             if mode == "custom" and isinstance(chunk, dict):
                 progress.event(chunk)
             elif mode == "updates" and isinstance(chunk, dict):
@@ -136,6 +139,36 @@ def run(
         sys.stderr.flush()
         os._exit(130)
     _print_summary(final.get("summary", {}), out_dir, time.monotonic() - progress.started)
+
+
+def _in_background(stream: Iterator[Any]) -> Iterator[Any]:
+    """Drive ``stream`` in a worker thread and yield its items here.
+
+    The main thread then only waits on a queue with a timeout, so Ctrl-C and SIGTERM are handled at once
+    even while a model call blocks (signals may reach llama.cpp's threads rather than a blocked reader).
+    """
+    items: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def pump() -> None:
+        try:
+            for item in stream:
+                items.put(("item", item))
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread as is
+            items.put(("error", exc))
+        else:
+            items.put(("done", None))
+
+    threading.Thread(target=pump, name="papercoder-graph", daemon=True).start()
+    while True:
+        try:
+            kind, value = items.get(timeout=0.25)
+        except queue.Empty:
+            continue
+        if kind == "error":
+            raise value
+        if kind == "done":
+            return
+        yield value
 
 
 def _print_summary(summary: dict[str, Any], out_dir: Path, seconds: float) -> None:

@@ -55,3 +55,33 @@ def test_bad_inputs_exit_nonzero_with_clear_error(tmp_path):
 def test_unknown_model_spec_is_named(paper_file, tmp_path):
     result = runner.invoke(app, ["run", str(paper_file), "--out", str(tmp_path / "o3"), "--model", "nonsense"])
     assert result.exit_code == 1 and "unknown model spec 'nonsense'" in result.stderr
+
+
+def test_sigterm_stops_a_blocked_run_at_once_and_keeps_outputs(paper_file, tmp_path):
+    """A model call that never answers must not keep the process alive after SIGTERM."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)  # accepts connections (in the kernel) and never answers
+    out = tmp_path / "term"
+    proc = subprocess.Popen([sys.executable, "-m", "papercoder.cli", "run", str(paper_file), "--out", str(out),
+                             "--model", "m", "--base-url", f"http://127.0.0.1:{server.getsockname()[1]}/v1",
+                             "--timeout", "120"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "artifacts" / "paper.md").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.0)  # the planner's call is now blocked on the socket
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+        server.close()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+    assert (out / "artifacts" / "paper.md").is_file()
