@@ -13,15 +13,36 @@ from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
 from papercoder.state import PaperCoderState
-from papercoder.textblocks import first_block
+from papercoder.textblocks import first_block, unclosed_block
 
 NOT_STATED = "not stated in the paper"
 
 
+def salvage(text: str) -> str:
+    """The usable head of a config cut off at the token limit: whole lines, up to where it degenerates.
+
+    A small model that loops writes ever longer made-up keys; the config is cut before the first key of
+    over 48 characters, and the last (partial) line is dropped.
+    """
+    lines = text.splitlines()[:-1]
+    for i, line in enumerate(lines):
+        m = re.match(r"^\s*([^\s:#][^:#]*):", line)
+        if m and len(m.group(1)) > 48:
+            return "\n".join(lines[:i])
+    return "\n".join(lines)
+
+
 def parse_config(reply: Reply) -> str:
     """Accept one YAML mapping (from a ```yaml block, or the bare answer)."""
-    text = first_block(reply.text, langs=("yaml", "yml", "")) or reply.text
-    text = text.strip()
+    cut = reply.finish_reason == "length"
+    block = first_block(reply.text, langs=("yaml", "yml", ""))
+    if block is None:
+        open_block = unclosed_block(reply.text)
+        block = open_block[1] if open_block else reply.text
+    if cut and not reply.last:
+        raise AnswerError("the answer was cut off at the output-token limit (it ran on, repeating keys); "
+                          "write a shorter config.yaml with only the settings the code needs, each key once")
+    text = (salvage(block) if cut else block).strip()
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -109,7 +109,13 @@ def scripted(tmp_path):
     script = Script()
     model = ScriptedChatModel(script=script)
     name = f"scripted-{id(model)}"
-    register_chat_model(name, lambda ctx, max_tokens: model)
+    model.temperatures = []
+
+    def factory(ctx, max_tokens):
+        model.temperatures.append(ctx.temperature)
+        return model
+
+    register_chat_model(name, factory)
 
     def context(**kw) -> RunContext:
         kw.setdefault("out_dir", str(tmp_path / "run"))

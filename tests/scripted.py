@@ -28,6 +28,7 @@ class ScriptedChatModel(GenericFakeChatModel):
     calls: list = []
     lock: Any = None
     messages: Any = iter(())
+    temperatures: list = []
 
     def model_post_init(self, __context: Any) -> None:
         self.calls = []

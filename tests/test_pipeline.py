@@ -427,3 +427,27 @@ def test_architect_answer_with_bold_labels_and_indented_fences_is_read():
                                                              last=False))
     assert len(make_parser(Path("/nonexistent"), 6, refused)(
         Reply(text=text, parsed=None, finish_reason="stop")).files) == 7
+
+
+def test_reasks_sample_a_little_above_temperature_zero(scripted, paper_file):
+    script, model, context = scripted
+    script.logic = ['{"required_packages": ["numpy"]}', logic_answer(script.deps)]
+    run_graph(paper_file, context())
+    assert sorted(set(model.temperatures)) == [0.0, 0.4] and model.temperatures.count(0.4) == 1
+
+
+def test_runaway_config_is_reasked_then_salvaged():
+    """A real embedded-model answer that looped on made-up keys until the token limit."""
+    from pathlib import Path
+
+    from papercoder.agents.config_writer import parse_config
+
+    from papercoder.llm import AnswerError
+    from papercoder.llm.answers import Reply
+
+    text = (Path(__file__).parent / "data" / "config_runaway.txt").read_text()
+    with pytest.raises(AnswerError, match="cut off at the output-token limit"):
+        parse_config(Reply(text=text, parsed=None, finish_reason="length", last=False))
+    config = yaml.safe_load(parse_config(Reply(text=text, parsed=None, finish_reason="length", last=True)))
+    assert config["learning_rate"] == 0.001 and config["batch_size"] == 64 and config["epochs"] == 30
+    assert all(len(k) <= 48 for k in config)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 import openai
@@ -24,6 +24,7 @@ from papercoder.llm.tokens import count_tokens
 from papercoder.workspace import Workspace
 
 T = TypeVar("T")
+RETRY_TEMPERATURE = 0.4
 
 _SEMAPHORES: dict[tuple[str, str, int], threading.BoundedSemaphore] = {}
 _SEM_GUARD = threading.Lock()
@@ -116,12 +117,16 @@ def ask(
         StageError: When no usable answer came within the bound, or the endpoint failed.
 
     """
-    model = build_chat_model(ctx, max_tokens=max_tokens)
-    runnable: Any = model.with_structured_output(schema, method="json_schema", include_raw=True) if schema else model
     convo = list(messages)
     problem = "no answer"
     tries = 1 + max(0, ctx.max_reasks)
     for attempt in range(tries):
+        # At temperature 0 a re-ask tends to repeat the same answer (and a small model the same loop):
+        # re-asks sample a little.
+        call_ctx = replace(ctx, temperature=RETRY_TEMPERATURE) if attempt and ctx.temperature == 0 else ctx
+        model = build_chat_model(call_ctx, max_tokens=max_tokens)
+        runnable: Any = (model.with_structured_output(schema, method="json_schema", include_raw=True)
+                         if schema else model)
         raw: AIMessage | None = None
         parsed: BaseModel | None = None
         text = ""
