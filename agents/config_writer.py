@@ -99,7 +99,7 @@ def config_writer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[
     ctx = context_of(runtime)
     ws = workspace_of(state)
     config = ask(ctx=ctx, ws=ws, node="config_writer", messages=planning_messages(state, ctx, "config_writer"),
-                 parse=parse_config, max_tokens=ctx.max_tokens("design"))
+                 parse=parse_config, max_tokens=ctx.max_tokens("config"))
     unverified = unverified_values(config, state["paper_md"])
     config = mark(config, unverified)
     ws.write_repo_file("config.yaml", config)

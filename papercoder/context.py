@@ -84,15 +84,15 @@ class RunContext:
         return 6000 if self.is_local else 24000
 
     def max_tokens(self, kind: str) -> int:
-        """Output-token limit for ``kind`` (plan, design, analysis, code).
+        """Output-token limit for ``kind`` (plan, design, config, analysis, code).
 
         The embedded model writes about 5 tokens/s on 2 cores, so its limits are tighter.
         """
-        set_value = getattr(self, f"max_tokens_{kind}")
+        set_value = getattr(self, f"max_tokens_{'design' if kind == 'config' else kind}")
         if set_value > 0:
             return set_value
-        local = {"plan": 1200, "design": 1500, "analysis": 550, "code": 2000}
-        hosted = {"plan": 3000, "design": 4000, "analysis": 2000, "code": 6000}
+        local = {"plan": 1200, "design": 1500, "config": 800, "analysis": 550, "code": 2000}
+        hosted = {"plan": 3000, "design": 4000, "config": 3000, "analysis": 2000, "code": 6000}
         return (local if self.is_local else hosted)[kind]
 
     def effective_max_files(self) -> int:
