@@ -65,7 +65,8 @@ def extract_code(reply: Reply, path: str, problems: list[str]) -> str:
     return reply.text.strip()
 
 
-def make_parser(path: str, config: dict[str, Any], warnings: list[dict[str, Any]]):  # noqa: ANN201
+def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # noqa: ANN201
+                warnings: list[dict[str, Any]]):
     """The coder's answer check; the last try is accepted with its problems recorded, not re-asked."""
 
     def parse(reply: Reply) -> str:
@@ -79,6 +80,7 @@ def make_parser(path: str, config: dict[str, Any], warnings: list[dict[str, Any]
             except SyntaxError as exc:
                 problems.append(f"the code does not compile: line {exc.lineno}: {exc.msg}")
             problems += [f"placeholder at {p}" for p in placeholder_problems(code)]
+            problems += [f"it imports a name that does not exist: {p}" for p in undefined_imports(code, written)]
             unknown = configkeys.unknown_in_code(code, config)
             if unknown:
                 problems.append(f"it reads config keys that config.yaml does not have: {', '.join(unknown)}")
@@ -88,6 +90,44 @@ def make_parser(path: str, config: dict[str, Any], warnings: list[dict[str, Any]
         return code
 
     return parse
+
+
+def undefined_imports(code: str, written: dict[str, str]) -> list[str]:
+    """``from module import Name`` of a repository file already written that does not define ``Name``."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    modules = {p[:-3].replace("/", "."): src for p, src in written.items() if p.endswith(".py")}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in modules:
+            defined = top_level_names(modules[node.module])
+            if defined is None:
+                continue
+            found += [f"{node.module}.py defines no {a.name}" for a in node.names
+                      if a.name != "*" and a.name not in defined]
+    return found
+
+
+def top_level_names(code: str) -> set[str] | None:
+    """Names a module defines at top level (None when it does not parse)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.If | ast.Try):
+            return None  # conditional definitions: do not guess
+    return names
 
 
 def dependency_code(task: FileTask, path: str) -> str:
@@ -112,7 +152,7 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
                    lang=language(path) or "text")
     warnings: list[dict[str, Any]] = []
     code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens("code"),
-               parse=make_parser(path, configkeys.load(task["config_yaml"]), warnings),
+               parse=make_parser(path, configkeys.load(task["config_yaml"]), task.get("code", {}), warnings),
                messages=[*planning_messages(task, ctx), HumanMessage(content=request)])
     ws.write_repo_file(path, code)
     for w in warnings:

@@ -62,7 +62,7 @@ def unknown_in_spec(spec: str, config: dict[str, Any], *, exclude: list[str] | t
 
 def _is_config_name(node: ast.AST) -> bool:
     name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
-    return bool(re.search(r"config|cfg|conf$|params|hparams|settings", name, re.IGNORECASE))
+    return bool(re.search(r"config|cfg", name, re.IGNORECASE))
 
 
 def _key_path(node: ast.AST) -> list[str] | None:
@@ -100,6 +100,6 @@ def unknown_in_code(code: str, config: dict[str, Any]) -> list[str]:
         while isinstance(sub, ast.Subscript | ast.Call):  # skip the shorter chains inside this one
             sub = sub.value if isinstance(sub, ast.Subscript) else sub.func.value  # type: ignore[union-attr]
             inner.add(id(sub))
-        if path[0] in config and not exists(config, path):
+        if not exists(config, path):
             found[".".join(path)] = None
     return list(found)

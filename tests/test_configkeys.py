@@ -18,7 +18,8 @@ def test_code_references():
         "    c = config['model']['hidden'][0]\n"
         "    d = self_config = config['training']['epochs']\n"
         "    e = other['training']['nope']\n"
+        "    f = self.config['optimizer']\n"
     )
-    assert configkeys.unknown_in_code(code, CONFIG) == ["training.batch_size"]
+    assert configkeys.unknown_in_code(code, CONFIG) == ["training.batch_size", "optimizer"]
     assert configkeys.unknown_in_code("def broken(:", CONFIG) == []
     assert "model.hidden" in configkeys.flat_keys(CONFIG)

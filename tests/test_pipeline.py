@@ -451,3 +451,20 @@ def test_runaway_config_is_reasked_then_salvaged():
     config = yaml.safe_load(parse_config(Reply(text=text, parsed=None, finish_reason="length", last=True)))
     assert config["learning_rate"] == 0.001 and config["batch_size"] == 64 and config["epochs"] == 30
     assert all(len(k) <= 48 for k in config)
+
+
+def test_import_of_a_name_the_dependency_lacks_is_reasked(scripted, paper_file):
+    """The embedded model wrote `from data import DataLoader` although data.py defines `Data`."""
+    script, model, context = scripted
+    script.code_overrides["data.py"] = ["```python\nclass Data:\n    pass\n\n\nSIZE = 3\n```"]
+    script.code_overrides["train.py"] = [
+        "```python\nfrom data import DataLoader\n\n\ndef run_train():\n    return DataLoader()\n```",
+        "```python\nfrom data import Data, SIZE\n\n\ndef run_train():\n    return Data(), SIZE\n```"]
+    ctx = context()
+    run_graph(paper_file, ctx)
+    complaints = [str(c["messages"][-1].content) for c in model.calls
+                  if str(c["messages"][-1].content).startswith("That answer cannot be used")]
+    assert any("imports a name that does not exist: data.py defines no DataLoader" in c for c in complaints)
+    from pathlib import Path
+
+    assert "from data import Data, SIZE" in (Path(ctx.out_dir) / "repo/train.py").read_text()
