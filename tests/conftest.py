@@ -79,8 +79,9 @@ class Script:
 
     def __call__(self, messages):
         req = last_request(messages)
-        if req.startswith("That answer cannot be used"):
-            req = str(messages[-3].content)
+        if req.startswith("That answer cannot be used"):  # the request re-asked: the human turn before it
+            req = next(str(m.content) for m in reversed(messages[:-1])
+                       if m.type == "human" and not str(m.content).startswith("That answer cannot be used"))
         if "Request 1 of the planning" in req:
             return self.plan
         if "Request 2 of the planning" in req:

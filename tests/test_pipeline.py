@@ -468,3 +468,23 @@ def test_import_of_a_name_the_dependency_lacks_is_reasked(scripted, paper_file):
     from pathlib import Path
 
     assert "from data import Data, SIZE" in (Path(ctx.out_dir) / "repo/train.py").read_text()
+
+
+def test_runaway_answer_is_not_echoed_into_the_reask(scripted, paper_file):
+    """An answer cut at the token limit (a small model's loop) must not prime the re-ask with itself."""
+    script, model, context = scripted
+    loop = "## Implementation approach\n" + "`transformers`, " * 200
+    inner = script.__call__
+
+    def arch(messages):
+        last = str(messages[-1].content)
+        if "Request 2 of the planning" in last:
+            return (loop, "length")
+        return inner(messages)
+
+    model.script = arch
+    script.architecture = architecture_answer(list(script.deps))
+    run_graph(paper_file, context())
+    reask = next(c for c in model.calls if str(c["messages"][-1].content).startswith("That answer cannot be used"))
+    assert all("`transformers`, `transformers`" not in str(m.content) for m in reask["messages"])
+    assert "Request 2 of the planning" in str(reask["messages"][-2].content)

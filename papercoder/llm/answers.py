@@ -168,7 +168,9 @@ def ask(
         ws.record_error({"stage": node, "file": file, "kind": "reask", "attempt": attempt, "problem": problem})
         ws.write_artifact(f"rejected/{node}{'-' + file.replace('/', '_') if file else ''}-{attempt + 1}.txt",
                           f"Problem: {problem}\n\n{text}")
-        convo = [*list(messages), *([AIMessage(content=text[:6000])] if text else []),
+        # An answer cut at the token limit is usually a loop: echoing it back would prime the same loop.
+        echo = [AIMessage(content=text[:6000])] if text and finish != "length" else []
+        convo = [*list(messages), *echo,
                  HumanMessage(content=f"That answer cannot be used: {problem}\n"
                               "Answer the same request again, fixing exactly this.")]
     raise _fail(ws, node, f"no usable answer after {tries} tries: {problem}", file)
