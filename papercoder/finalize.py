@@ -15,13 +15,12 @@ from papercoder.llm.models import model_label
 from papercoder.state import PaperCoderState
 
 
-def readme(state: PaperCoderState, model: str) -> str:
+def readme(state: PaperCoderState, model: str, packages: list[str]) -> str:
     """The generated repository's README."""
     arch = state["architecture"]
     title = state.get("title") or "the paper"
     descriptions = {f["path"]: f.get("description", "") for f in arch["files"]}
     files = "\n".join(f"- `{p}`: {descriptions.get(p, '')}".rstrip(": ") for p in state["dag"]["nodes"])
-    packages = requirements(state["logic_design"]["required_packages"], state.get("code", {}))[0]
     return f"""# Implementation of "{title}"
 
 This repository implements the method and experiments of the paper *{title}*.
@@ -97,7 +96,7 @@ def finalize(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
     ws = workspace_of(state)
     packages, added = requirements(state["logic_design"]["required_packages"], state.get("code", {}))
     ws.write_repo_file("requirements.txt", "\n".join(packages))
-    ws.write_repo_file("README.md", readme(state, model_label(ctx)))
+    ws.write_repo_file("README.md", readme(state, model_label(ctx), packages))
     ws.write_repo_file("reproduce.sh", reproduce_sh(state["architecture"]["entry_point"]), executable=True)
     files = sorted(str(p.relative_to(ws.repo)) for p in ws.repo.rglob("*") if p.is_file())
     code = state.get("code", {})
