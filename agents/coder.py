@@ -151,7 +151,7 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
                    dependency_code=dependency_code(task, path), entry_rules=ENTRY_RULES if entry else "",
                    lang=language(path) or "text")
     warnings: list[dict[str, Any]] = []
-    code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens("code"),
+    code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens("code"), code=True,
                parse=make_parser(path, configkeys.load(task["config_yaml"]), task.get("code", {}), warnings),
                messages=[*planning_messages(task, ctx), HumanMessage(content=request)])
     ws.write_repo_file(path, code)

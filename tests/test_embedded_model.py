@@ -62,3 +62,14 @@ def test_text_and_json_schema_calls_with_kv_cache_reuse(ctx, tmp_path):
     assert first["output_tokens"] <= 24
     # the second call shares the system + paper prefix: llama.cpp serves it from its KV cache
     assert second["cached_input_tokens"] >= 100
+
+
+def test_repetition_penalty_reaches_the_server_for_prose_only(ctx):
+    """The DRY sampler stops the loops the 1.5B model falls into; code calls are sampled without it."""
+    from papercoder.llm.models import build_chat_model
+
+    ask_loop = [HumanMessage(content="Write the word `transformers` 40 times, separated by commas. Nothing else.")]
+    plain = build_chat_model(ctx, max_tokens=120, code=True).invoke(ask_loop).content
+    guarded = build_chat_model(ctx, max_tokens=120).invoke(ask_loop).content
+    assert plain.count("transformers") >= 20
+    assert guarded.count("transformers") < plain.count("transformers") / 2

@@ -97,6 +97,7 @@ def ask(
     max_tokens: int,
     schema: type[BaseModel] | None = None,
     file: str | None = None,
+    code: bool = False,
 ) -> T:
     """Call the model until ``parse`` accepts its answer, at most ``1 + ctx.max_reasks`` times.
 
@@ -109,6 +110,7 @@ def ask(
         max_tokens: Output-token limit of the call.
         schema: When given, the answer is requested as JSON of this schema (``json_schema`` mode).
         file: The file this call is about, if any.
+        code: Whether the answer is code (see :func:`~papercoder.llm.models.build_chat_model`).
 
     Returns:
         What ``parse`` returned.
@@ -124,7 +126,7 @@ def ask(
         # At temperature 0 a re-ask tends to repeat the same answer (and a small model the same loop):
         # re-asks sample a little.
         call_ctx = replace(ctx, temperature=RETRY_TEMPERATURE) if attempt and ctx.temperature == 0 else ctx
-        model = build_chat_model(call_ctx, max_tokens=max_tokens)
+        model = build_chat_model(call_ctx, max_tokens=max_tokens, code=code)
         runnable: Any = (model.with_structured_output(schema, method="json_schema", include_raw=True)
                          if schema else model)
         raw: AIMessage | None = None

@@ -19,6 +19,13 @@ from papercoder.context import RunContext
 ModelFactory = Callable[[RunContext, int], BaseChatModel]
 _REGISTRY: dict[str, ModelFactory] = {}
 
+# llama.cpp's DRY sampler ("don't repeat yourself") for the embedded model's prose, design and YAML answers.
+# At temperature 0 the 1.5B model falls into loops (a list item repeated hundreds of times, ever-longer
+# made-up config keys) that run to the token limit; a penalty on extending an already-seen sequence of more
+# than four tokens breaks them. Not used for code: it also pushes the model away from legitimately repeated
+# expressions (measured: a second ``model.predict(data['x'])`` became ``predict(data['y'])``).
+LOCAL_ANTI_REPEAT = {"dry_multiplier": 0.8, "dry_base": 1.75, "dry_allowed_length": 4, "dry_penalty_last_n": 1024}
+
 
 class ModelSpecError(ValueError):
     """A model spec that cannot be turned into a chat model."""
@@ -39,12 +46,13 @@ def model_label(ctx: RunContext) -> str:
     return ctx.model
 
 
-def build_chat_model(ctx: RunContext, *, max_tokens: int) -> BaseChatModel:
+def build_chat_model(ctx: RunContext, *, max_tokens: int, code: bool = False) -> BaseChatModel:
     """Build the chat model named by ``ctx.model``.
 
     Args:
         ctx: Run settings.
         max_tokens: Output-token limit of this call.
+        code: Whether the answer is code (the embedded model then samples without its repetition penalty).
 
     Raises:
         ModelSpecError: For an unknown spec or a missing API key.
@@ -67,7 +75,8 @@ def build_chat_model(ctx: RunContext, *, max_tokens: int) -> BaseChatModel:
 
         server = EmbeddedServer.shared(n_ctx=ctx.n_ctx, n_parallel=1)
         # One retry at most: a local call that timed out has already done its work once.
-        return ChatOpenAI(model="local", base_url=server.base_url, api_key="local", max_retries=1, **common)
+        extra = {} if code else {"extra_body": dict(LOCAL_ANTI_REPEAT)}
+        return ChatOpenAI(model="local", base_url=server.base_url, api_key="local", max_retries=1, **extra, **common)
     if spec.startswith("openai:"):
         key = os.environ.get(ctx.api_key_env or "OPENAI_API_KEY")
         if not key:
