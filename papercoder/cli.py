@@ -1,4 +1,4 @@
-"""Command line: ``papercoder run PAPER --out DIR``."""
+"""Command line: ``papercoder run PAPER --out DIR`` and ``papercoder ingest PAPER``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ from papercoder.context import RunContext
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Turn an ML paper into a code repository.")
 console = Console(stderr=True, soft_wrap=True)
+
+
+PAPER_HELP = ("The paper: a PDF, a LaTeX file, folder or arXiv source archive (.tar.gz/.tar/.zip), "
+              "s2orc JSON, Markdown or text (the format is detected from the content).")
 
 
 @app.callback()
@@ -71,7 +75,7 @@ class Progress:
 
 @app.command()
 def run(
-    paper: Annotated[str, typer.Argument(help="The paper: a PDF, Markdown or text file.")],
+    paper: Annotated[str, typer.Argument(help=PAPER_HELP)],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Output folder (default: ./runs/<paper>).")] = None,
     model: Annotated[str, typer.Option(help="'local', 'openai:NAME', or NAME with --base-url.")] = "local",
     base_url: Annotated[str, typer.Option(help="OpenAI-compatible endpoint URL.")] = "",
@@ -139,6 +143,42 @@ def run(
         sys.stderr.flush()
         os._exit(130)
     _print_summary(final.get("summary", {}), out_dir, time.monotonic() - progress.started)
+
+
+@app.command()
+def ingest(
+    paper: Annotated[str, typer.Argument(help=PAPER_HELP)],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the Markdown here (default: stdout).")] = None,
+    budget: Annotated[int, typer.Option(min=0, help="Token budget: compact the paper to it (0: the whole paper).")] = 0,
+    bibliography: Annotated[bool, typer.Option(help="Append the bibliography (agents never get it).")] = False,
+) -> None:
+    """Read PAPER as the agents would see it: Markdown, plus a one-line summary."""
+    from papercoder.llm.tokens import count_tokens
+    from papercoder.paper import PaperReadError, compact, load_paper
+
+    try:
+        doc = load_paper(paper)
+    except PaperReadError as exc:
+        console.print(f"[red]error[/red] (stage ingest): {exc}")
+        raise typer.Exit(1) from None
+    if budget:
+        md, info = compact(doc, budget)
+        dropped = info["dropped"]
+    else:
+        md, dropped = doc.to_markdown(), []
+    if bibliography and doc.bibliography:
+        md = f"{md.rstrip()}\n\n{doc.bibliography_markdown()}\n"
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(md, encoding="utf-8")
+    else:
+        sys.stdout.write(md)
+    appendix = len(doc.appendix)
+    console.print(f"{doc.format}: {doc.title or '(untitled)'}: {len(doc.sections) - appendix} sections"
+                  f" + {appendix} in the appendix, {len(doc.equations)} equations, {len(doc.tables)} tables,"
+                  f" {len(doc.bibliography)} references kept apart; {count_tokens(md)} tokens"
+                  f"{f' (budget {budget})' if budget else ''}; dropped: {', '.join(dropped) or 'nothing'}"
+                  + "".join(f"\n[yellow]warning[/yellow]: {w}" for w in doc.warnings), highlight=False)
 
 
 def _in_background(stream: Iterator[Any]) -> Iterator[Any]:

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
@@ -26,9 +27,11 @@ def ingest(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, An
     out_dir = state.get("out_dir") or ctx.out_dir or str(default_out_dir(name))
     ws = Workspace(out_dir).start_fresh()
     md, info = compact(paper, ctx.effective_paper_budget())
-    info.update({"source": paper.source, "format": paper.format, "title": paper.title})
-    front = "\n".join(f"{k}: {v}" for k, v in info.items())
-    ws.write_artifact("paper.md", f"---\n{front}\n---\n\n{md}")
+    info.update({"source": paper.source, "format": paper.format, "title": paper.title,
+                 "sections": len(paper.sections), "appendix_sections": len(paper.appendix),
+                 "equations": len(paper.equations), "tables": len(paper.tables), "warnings": paper.warnings})
+    front = yaml.safe_dump(info, sort_keys=False, allow_unicode=True, width=100)
+    ws.write_artifact("paper.md", f"---\n{front}---\n\n{md}")
     ws.update_run(status="running", paper=paper.source, title=paper.title, model=model_label(ctx),
                   started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), paper_info=info,
                   settings={"concurrency": ctx.effective_concurrency(), "max_files": ctx.effective_max_files(),

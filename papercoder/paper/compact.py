@@ -1,4 +1,11 @@
-"""Compaction: fit the paper into a token budget, dropping what an implementer needs least."""
+"""Compaction: fit the paper into a token budget, dropping what an implementer needs least.
+
+Order of dropping (the bibliography is never sent by default): a venue checklist, related work,
+acknowledgements, broader impact and similar statements, appendix sections that are not about the method,
+experiments, hyperparameters or implementation, discussion and conclusion, then the rest of the appendix
+(longest first). Then the longest remaining sections are shortened from their end. The method, experiments,
+hyperparameters and implementation details of the body are never dropped whole.
+"""
 
 from __future__ import annotations
 
@@ -6,96 +13,103 @@ import re
 
 from papercoder.llm.tokens import count_tokens
 from papercoder.paper.model import Paper, Section
+from papercoder.paper.text import heading_name
 
-# Lower rank is dropped first. Method, experiments and implementation details are never dropped whole.
-_DROP_ORDER = [
-    (0, r"acknowledg|funding"),
-    (1, r"broader impact|ethic|societal|impact statement|checklist"),
-    (2, r"related work|prior work|background"),
-    (3, r"limitation|future work|discussion|conclusion"),
-    (4, r"appendix"),
+_KEEP = re.compile(r"method|model|approach|experiment|setup|set-up|implementation|training|hyper|dataset|result|"
+                   r"algorithm|architecture|evaluation|detail|config|parameter|prompt",
+                   re.IGNORECASE)
+_BODY_RANKS = [
+    (1, re.compile(r"related work|prior work|literature review", re.IGNORECASE)),
+    (2, re.compile(r"acknowledg|funding", re.IGNORECASE)),
+    (3, re.compile(r"broader impact|ethic|societal|impact statement|reproducibility statement|limitation|"
+                   r"future work|author contribution|gpu usage", re.IGNORECASE)),
+    (5, re.compile(r"discussion|conclusion", re.IGNORECASE)),
 ]
-_KEEP = re.compile(r"method|model|approach|experiment|setup|implementation|training|hyper|dataset|result|"
-                   r"algorithm|architecture|evaluation|abstract", re.IGNORECASE)
+_CHECKLIST = re.compile(r"checklist", re.IGNORECASE)
+
+
+def _groups(sections: list[Section]) -> list[list[Section]]:
+    """Each top-level section with its subsections."""
+    groups: list[list[Section]] = []
+    for s in sections:
+        if groups and s.level > groups[-1][0].level:
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    return groups
 
 
 def _trailing_checklist(sections: list[Section]) -> list[Section]:
-    """Sections after the appendix whose numbering restarts at 1 (a venue's paper checklist)."""
+    """A venue checklist: from a 'Checklist' heading, or numbering restarting at 1 after the appendix, to the end."""
     seen_appendix = False
     for i, s in enumerate(sections):
-        if re.match(r"^[A-H](\.\d+)*\s", s.heading) or s.heading.lower().startswith("appendix"):
+        if _CHECKLIST.search(s.heading):
+            return sections[i:]
+        if s.appendix:
             seen_appendix = True
         elif seen_appendix and re.match(r"^1\s", s.heading):
             return sections[i:]
     return []
 
 
-def _appendix(sections: list[Section]) -> list[Section]:
-    """Sections from the appendix on.
-
-    The appendix starts at an 'Appendix' heading, or at a lettered heading (A, B.1, ...) after a numbered one.
-    """
-    numbered = False
-    for i, s in enumerate(sections):
-        if re.match(r"^\d+(\.\d+)*\s", s.heading):
-            numbered = True
-        elif s.heading.lower().startswith("appendix") or (numbered and re.match(r"^[A-H](\.\d+)*\s", s.heading)):
-            return sections[i:]
-    return []
-
-
-def _matches(section: Section, rank: int, pattern: str, appendix: list[Section]) -> bool:
-    if rank == 4:
-        return any(section is a for a in appendix)
-    name = re.sub(r"^[\d.]+\s*", "", section.heading).lower()
-    return bool(re.search(pattern, name)) and not _KEEP.search(name)
+def _rank(group: list[Section]) -> int | None:
+    """Drop rank of a section group (lower goes first); None when it is never dropped whole."""
+    head = group[0]
+    name = heading_name(head.heading)
+    if head.appendix:
+        return 6 if any(_KEEP.search(heading_name(s.heading)) for s in group) else 4
+    for rank, pattern in _BODY_RANKS:
+        if pattern.search(name) and not _KEEP.search(name):
+            return rank
+    return None
 
 
 def compact(paper: Paper, budget: int) -> tuple[str, dict[str, object]]:
     """Render ``paper`` as Markdown of at most about ``budget`` tokens.
 
-    Sections are dropped by priority (acknowledgements, broader impact, related work, discussion,
-    appendix), then the longest remaining sections are shortened from their end.
-
     Returns:
-        The Markdown and a record: tokens before and after, sections dropped and shortened.
+        The Markdown and a record: tokens before and after, sections dropped and shortened, bibliography entries
+        left out.
 
     """
     sections = [s.model_copy() for s in paper.sections]
     full = paper.to_markdown(sections)
-    info: dict[str, object] = {"budget": budget, "tokens_full": count_tokens(full), "dropped": [],
-                               "shortened": [], "bibliography_removed": bool(paper.bibliography)}
-    if budget <= 0 or info["tokens_full"] <= budget:  # type: ignore[operator]
+    dropped: list[str] = []
+    shortened: list[str] = []
+    info: dict[str, object] = {"budget": budget, "tokens_full": count_tokens(full), "dropped": dropped,
+                               "shortened": shortened, "bibliography_entries_left_out": len(paper.bibliography)}
+
+    def size() -> int:
+        return count_tokens(paper.to_markdown(sections))
+
+    if budget <= 0 or count_tokens(full) <= budget:
         info["tokens"] = info["tokens_full"]
         return full, info
-    trailing = _trailing_checklist(sections)
-    for s in trailing:
+    for s in _trailing_checklist(sections):
         sections.remove(s)
-        info["dropped"].append(s.heading)  # type: ignore[union-attr]
-    for rank, pattern in _DROP_ORDER:
-        if count_tokens(paper.to_markdown(sections)) <= budget:
+        dropped.append(s.heading)
+    ranked = [(r, g) for g in _groups(sections) if (r := _rank(g)) is not None]
+    # within a rank: appendix groups longest first, body groups in reading order
+    ranked.sort(key=lambda rg: (rg[0], -sum(len(s.text) for s in rg[1]) if rg[0] in (4, 6) else 0))
+    for _rank_value, group in ranked:
+        if size() <= budget:
             break
-        appendix = _appendix(sections)
-        matching = [s for s in sections if _matches(s, rank, pattern, appendix)]
-        for s in reversed(matching) if rank == 4 else matching:  # the appendix is cut from its end
+        for s in group:
             sections.remove(s)
-            info["dropped"].append(s.heading)  # type: ignore[union-attr]
-            if count_tokens(paper.to_markdown(sections)) <= budget:
-                break
-    total = count_tokens(paper.to_markdown(sections))
+            dropped.append(s.heading)
+    total = size()
     while total > budget:
-        longest: Section = max(sections, key=lambda s: len(s.text))
-        if len(longest.text) <= 600:
+        longest = max(sections, key=lambda s: len(s.text), default=None)
+        if longest is None or len(longest.text) <= 600:
             break
-        overflow_chars = (total - budget) * 4 + 200
-        keep = max(400, len(longest.text) - overflow_chars)
+        keep = max(400, len(longest.text) - ((total - budget) * 4 + 200))
         if keep >= len(longest.text):
             break
         cut = longest.text.rfind(". ", 0, keep)
         longest.text = longest.text[: cut + 1 if cut > keep // 2 else keep].rstrip() + " [...]"
-        if longest.heading not in info["shortened"]:  # type: ignore[operator]
-            info["shortened"].append(longest.heading)  # type: ignore[union-attr]
-        total = count_tokens(paper.to_markdown(sections))
+        if longest.heading not in shortened:
+            shortened.append(longest.heading)
+        total = size()
     md = paper.to_markdown(sections)
     info["tokens"] = count_tokens(md)
     return md, info
