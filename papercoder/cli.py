@@ -177,8 +177,18 @@ def ingest(
     console.print(f"{doc.format}: {doc.title or '(untitled)'}: {len(doc.sections) - appendix} sections"
                   f" + {appendix} in the appendix, {len(doc.equations)} equations, {len(doc.tables)} tables,"
                   f" {len(doc.bibliography)} references kept apart; {count_tokens(md)} tokens"
-                  f"{f' (budget {budget})' if budget else ''}; dropped: {', '.join(dropped) or 'nothing'}"
-                  + "".join(f"\n[yellow]warning[/yellow]: {w}" for w in doc.warnings), highlight=False)
+                  f"{f' (budget {budget})' if budget else ''}; dropped: {_dropped_summary(doc, dropped)}"
+                  + "".join(f"\n[yellow]warning[/yellow]: {w}" for w in doc.warnings),
+                  highlight=False, soft_wrap=True)
+
+
+def _dropped_summary(doc: Any, dropped: list[str]) -> str:
+    """The dropped top-level sections by name, and how many sections were dropped in all."""
+    if not dropped:
+        return "nothing"
+    level = {s.heading: s.level for s in doc.sections}
+    top = [h for h in dropped if level.get(h, 1) <= 1]
+    return f"{len(dropped)} sections ({', '.join(top or dropped)})"
 
 
 def _in_background(stream: Iterator[Any]) -> Iterator[Any]:

@@ -488,3 +488,25 @@ def test_runaway_answer_is_not_echoed_into_the_reask(scripted, paper_file):
     reask = next(c for c in model.calls if str(c["messages"][-1].content).startswith("That answer cannot be used"))
     assert all("`transformers`, `transformers`" not in str(m.content) for m in reask["messages"])
     assert "Request 2 of the planning" in str(reask["messages"][-2].content)
+
+
+def test_compaction_is_recorded_and_what_was_dropped_never_reaches_the_agents(scripted, tmp_path):
+    from pathlib import Path
+
+    from tests.conftest import PAPER
+
+    related = "## Related Work\n" + "Earlier work on tiny perceptrons studied many things. " * 120 + "\n\n"
+    checklist = "## NeurIPS Paper Checklist\n" + "Yes, the claims match the results. " * 80 + "\n"
+    paper = tmp_path / "long.md"
+    paper.write_text(PAPER.replace("## Method", related + "## Method") + "\n" + checklist)
+    _script, model, context = scripted
+    ctx = context(paper_token_budget=300)
+    run_graph(paper, ctx)
+    root = Path(ctx.out_dir)
+    front = yaml.safe_load((root / "artifacts/paper.md").read_text().split("---\n")[1])
+    run = json.loads((root / "run.json").read_text())
+    assert front["dropped"] == run["paper_info"]["dropped"] == ["NeurIPS Paper Checklist", "Related Work"]
+    assert front["tokens"] <= 300 < front["tokens_full"] and front["budget"] == 300
+    first_prompt = str(model.calls[0]["messages"][1].content)
+    assert "TinyNet has a hidden layer" in first_prompt and "Earlier work" not in first_prompt
+    assert "claims match" not in first_prompt
