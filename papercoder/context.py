@@ -6,9 +6,14 @@ server can receive it as JSON. Chat models are built from these settings inside 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 LOCAL_MODEL = "local"
+STAGES = ("planning", "analysis", "coding")
+KIND_STAGE = {"plan": "planning", "design": "planning", "config": "planning", "analysis": "analysis",
+              "code": "coding"}
+NODE_STAGE = {"planner": "planning", "architect": "planning", "logic_designer": "planning",
+              "config_writer": "planning", "analyst": "analysis", "coder": "coding"}
 
 
 @dataclass(kw_only=True)
@@ -70,18 +75,70 @@ class RunContext:
     n_ctx: int = field(
         default=32768, metadata={"description": "Context window of the embedded model (it supports 32k)."}
     )
+    planning_model: str = field(
+        default="",
+        metadata={"description": "Model spec of planner, architect, logic designer and config writer "
+                  "('' = model); 'NAME@URL' names another OpenAI-compatible endpoint."},
+    )
+    analysis_model: str = field(default="", metadata={"description": "Model spec of the analysts ('' = model)."})
+    coding_model: str = field(default="", metadata={"description": "Model spec of the coders ('' = model)."})
+    reasoning_effort: str = field(
+        default="",
+        metadata={"description": "For reasoning models (o-series, gpt-5): low, medium or high; '' = the default."},
+    )
+    structured_output: str = field(
+        default="auto",
+        metadata={"description": "How JSON answers are asked for: 'json_schema' (response_format), 'prompt' "
+                  "(schema in the request, tolerant parser), or 'auto' (json_schema, falling back to prompt "
+                  "where the server refuses it)."},
+    )
+    max_retries: int = field(
+        default=6,
+        metadata={"description": "Retries of a call after a transient failure (connection, timeout, 429, 5xx)."},
+    )
+    max_cost: float = field(
+        default=0.0, metadata={"description": "Stop before a call would take the run's cost past this (USD); 0: none."}
+    )
+    max_total_tokens: int = field(
+        default=0, metadata={"description": "Stop before a call would take the run's tokens past this; 0: none."}
+    )
+    cache: bool = field(
+        default=True, metadata={"description": "Serve identical model requests from the persistent response cache."}
+    )
+    cache_path: str = field(
+        default="", metadata={"description": "SQLite file of the response cache; '' = the user's cache folder."}
+    )
+    prices_path: str = field(
+        default="", metadata={"description": "YAML price table merged over the shipped one ('' = only the shipped)."}
+    )
 
     @property
     def is_local(self) -> bool:
-        """Whether the run uses the embedded model."""
+        """Whether the run's main model is the embedded one."""
         return self.model == LOCAL_MODEL
+
+    def stage_spec(self, stage: str) -> str:
+        """The model spec of ``stage`` (planning, analysis, coding), falling back to ``model``."""
+        return (getattr(self, f"{stage}_model", "") or "").strip() or self.model
+
+    def for_stage(self, stage: str) -> RunContext:
+        """These settings with ``model`` (and ``base_url``, for 'NAME@URL') set to the stage's model."""
+        spec = self.stage_spec(stage)
+        if spec == self.model:
+            return self
+        name, _, url = spec.partition("@") if "@http" in spec else (spec, "", "")
+        return replace(self, model=name, base_url=url or ("" if name == LOCAL_MODEL else self.base_url))
+
+    def uses_local(self) -> bool:
+        """Whether any stage runs on the embedded model."""
+        return any(self.for_stage(s).is_local for s in STAGES)
 
     def effective_paper_budget(self) -> int:
         """Token budget for the paper text as the agents see it."""
         if self.paper_token_budget > 0:
             return self.paper_token_budget
         # The embedded model reads ~30-50 tok/s on 2 cores: keep the paper short there.
-        return 6000 if self.is_local else 24000
+        return 6000 if self.uses_local() else 24000
 
     def max_tokens(self, kind: str) -> int:
         """Output-token limit for ``kind`` (plan, design, config, analysis, code).
@@ -93,13 +150,13 @@ class RunContext:
             return set_value
         local = {"plan": 1200, "design": 1500, "config": 800, "analysis": 550, "code": 2000}
         hosted = {"plan": 3000, "design": 4000, "config": 3000, "analysis": 2000, "code": 6000}
-        return (local if self.is_local else hosted)[kind]
+        return (local if self.for_stage(KIND_STAGE[kind]).is_local else hosted)[kind]
 
     def effective_max_files(self) -> int:
         """Most code files in the plan (the embedded model writes about 5 tokens/s: keep it small)."""
         if self.max_files > 0:
             return self.max_files
-        return 6 if self.is_local else 16
+        return 6 if self.for_stage("coding").is_local else 16
 
     def effective_concurrency(self) -> int:
         """Model calls in flight at once.
