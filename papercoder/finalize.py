@@ -116,6 +116,10 @@ def finalize(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
         "input_tokens": run["totals"]["input_tokens"],
         "output_tokens": run["totals"]["output_tokens"],
         "model_seconds": run["totals"]["seconds"],
+        "cached_input_tokens": run["totals"]["cached_input_tokens"],
+        "cost_usd": run["totals"]["cost_usd"],
+        "cache_hits": run["totals"]["cache_hits"],
+        "retries": run["totals"]["retries"],
         "problems": len(state.get("errors", [])),
     }
     ws.update_run(summary=summary)

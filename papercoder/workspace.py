@@ -181,19 +181,31 @@ class Workspace:
 
 
 def totals(calls: list[dict[str, Any]]) -> dict[str, Any]:
-    """Token and time totals over call records, overall and per node."""
-    out: dict[str, Any] = {"calls": 0, "input_tokens": 0, "output_tokens": 0, "cached_input_tokens": 0,
-                           "seconds": 0.0, "by_node": {}}
+    """Totals over call records: overall, per node, per stage and per model.
+
+    Tokens, time and cost count the calls the model answered; answers served from the response cache are
+    counted apart (``cache_hits``) and cost nothing. ``cost_usd`` is None when a model had no price.
+    """
+    def bucket() -> dict[str, Any]:
+        return {"calls": 0, "input_tokens": 0, "cached_input_tokens": 0, "output_tokens": 0, "seconds": 0.0,
+                "cost_usd": 0.0, "cache_hits": 0, "retries": 0}
+
+    out: dict[str, Any] = {**bucket(), "by_node": {}, "by_stage": {}, "by_model": {}}
     for c in calls:
-        node = out["by_node"].setdefault(
-            c.get("node", "?"), {"calls": 0, "input_tokens": 0, "output_tokens": 0, "seconds": 0.0}
-        )
-        for bucket in (out, node):
-            bucket["calls"] += 1
-            bucket["input_tokens"] += int(c.get("input_tokens", 0))
-            bucket["output_tokens"] += int(c.get("output_tokens", 0))
-            bucket["seconds"] = round(bucket["seconds"] + float(c.get("seconds", 0.0)), 3)
-        out["cached_input_tokens"] += int(c.get("cached_input_tokens", 0))
+        groups = [out, out["by_node"].setdefault(c.get("node", "?"), bucket()),
+                  out["by_stage"].setdefault(c.get("stage", "?"), bucket()),
+                  out["by_model"].setdefault(c.get("model", "?"), bucket())]
+        for b in groups:
+            b["retries"] += int(c.get("retries", 0))
+            if c.get("cache_hit"):
+                b["cache_hits"] += 1
+                continue
+            b["calls"] += 1
+            for k in ("input_tokens", "cached_input_tokens", "output_tokens"):
+                b[k] += int(c.get(k, 0))
+            b["seconds"] = round(b["seconds"] + float(c.get("seconds", 0.0)), 3)
+            cost = c.get("cost_usd", 0.0)
+            b["cost_usd"] = None if cost is None or b["cost_usd"] is None else b["cost_usd"] + cost
     return out
 
 

@@ -1,9 +1,11 @@
-"""Model calls that must yield a usable answer: validation, re-asks, accounting and bounded concurrency.
+"""Model calls that must yield a usable answer: validation, re-asks, retries, cache, budget and accounting.
 
 An agent hands :func:`ask` its messages and a ``parse`` function that turns a :class:`Reply` into a value
 or raises :class:`AnswerError` with a complaint the model can act on. An unusable answer is re-asked with
 that complaint (bounded); after the last re-ask the run stops with a :class:`StageError` that names the
-stage and the problem. Every call, good or bad, is recorded in run.json as it ends.
+stage and the problem. Each try is one *call*: served from the response cache when the same request was
+answered before, otherwise checked against the run's budget and sent, with transient failures retried.
+Every call, good or bad, is recorded in run.json as it ends.
 """
 
 from __future__ import annotations
@@ -16,31 +18,28 @@ from typing import Any, TypeVar
 
 import openai
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from papercoder.context import RunContext
-from papercoder.llm.models import build_chat_model, model_label
+from papercoder.context import NODE_STAGE, RunContext
+from papercoder.llm.budget import Budget, BudgetExceeded, budget_for
+from papercoder.llm.cache import ResponseCache
+from papercoder.llm.cost import call_cost, price_of
+from papercoder.llm.errors import AnswerError, StageError
+from papercoder.llm.jsonparse import JSONAnswerError, parse_as, schema_instructions
+from papercoder.llm.models import build_chat_model, endpoint_label, is_reasoning_model, model_label, request_settings
+from papercoder.llm.retry import call_with_retries
 from papercoder.llm.tokens import count_tokens
 from papercoder.workspace import Workspace
+
+__all__ = ["AnswerError", "Reply", "StageError", "ask"]
 
 T = TypeVar("T")
 RETRY_TEMPERATURE = 0.4
 
 _SEMAPHORES: dict[tuple[str, str, int], threading.BoundedSemaphore] = {}
 _SEM_GUARD = threading.Lock()
-
-
-class AnswerError(ValueError):
-    """The model's answer cannot be used; the message is the complaint sent back to it."""
-
-
-class StageError(RuntimeError):
-    """A stage could not get a usable answer (or could not reach its model): the run stops here."""
-
-    def __init__(self, stage: str, problem: str, *, file: str | None = None):
-        self.stage, self.problem, self.file = stage, problem, file
-        where = f"{stage} ({file})" if file else stage
-        super().__init__(f"{where}: {problem}")
+_PROMPT_JSON: set[tuple[str, str]] = set()
+"""Endpoints that refused JSON-schema mode in this process (``auto`` then asks with the schema in the text)."""
 
 
 @dataclass
@@ -53,6 +52,20 @@ class Reply:
     attempt: int = 0
     last: bool = True
     """Whether this is the last try: a parser may then accept an imperfect answer and record its problems."""
+
+
+@dataclass
+class _Call:
+    """What one call needs besides its messages."""
+
+    ctx: RunContext
+    ws: Workspace
+    node: str
+    file: str | None
+    attempt: int
+    schema: type[BaseModel] | None
+    max_tokens: int
+    code: bool
 
 
 def _semaphore(ctx: RunContext) -> threading.BoundedSemaphore:
@@ -102,13 +115,14 @@ def ask(
     """Call the model until ``parse`` accepts its answer, at most ``1 + ctx.max_reasks`` times.
 
     Args:
-        ctx: Run settings (model, concurrency, re-ask bound).
+        ctx: Run settings; the node's stage model (:meth:`RunContext.for_stage`) answers.
         ws: Where the call records go.
         node: The calling agent's name (for records and errors).
         messages: The conversation; shared context first, the per-call request last.
         parse: Turns a :class:`Reply` into the value wanted, or raises :class:`AnswerError`.
         max_tokens: Output-token limit of the call.
-        schema: When given, the answer is requested as JSON of this schema (``json_schema`` mode).
+        schema: When given, the answer is requested as JSON of this schema (JSON-schema mode, or the schema
+            in the request where the server has no such mode) and validated before ``parse`` sees it.
         file: The file this call is about, if any.
         code: Whether the answer is code (see :func:`~papercoder.llm.models.build_chat_model`).
 
@@ -116,48 +130,32 @@ def ask(
         What ``parse`` returned.
 
     Raises:
-        StageError: When no usable answer came within the bound, or the endpoint failed.
+        StageError: When no usable answer came within the bound, or the endpoint failed for good.
+        BudgetExceeded: When the next call would take the run past its budget.
 
     """
+    stage_ctx = ctx.for_stage(NODE_STAGE.get(node, "planning"))
     convo = list(messages)
     problem = "no answer"
     tries = 1 + max(0, ctx.max_reasks)
     for attempt in range(tries):
         # At temperature 0 a re-ask tends to repeat the same answer (and a small model the same loop):
         # re-asks sample a little.
-        call_ctx = replace(ctx, temperature=RETRY_TEMPERATURE) if attempt and ctx.temperature == 0 else ctx
-        model = build_chat_model(call_ctx, max_tokens=max_tokens, code=code)
-        runnable: Any = (model.with_structured_output(schema, method="json_schema", include_raw=True)
-                         if schema else model)
-        raw: AIMessage | None = None
+        call_ctx = stage_ctx
+        if attempt and stage_ctx.temperature == 0 and not is_reasoning_model(stage_ctx.model):
+            call_ctx = replace(stage_ctx, temperature=RETRY_TEMPERATURE)
+        call = _Call(call_ctx, ws, node, file, attempt, schema, max_tokens, code)
+        raw = _answer(call, convo)
+        text = raw.content if isinstance(raw.content, str) else str(raw.content)
+        finish = (raw.response_metadata or {}).get("finish_reason")
         parsed: BaseModel | None = None
-        text = ""
-        finish: str | None = None
-        with _semaphore(ctx):
-            _emit({"event": "call_start", "node": node, "file": file, "attempt": attempt})
-            started = time.monotonic()
+        if schema is not None:
             try:
-                result = runnable.invoke(convo)
-            except openai.LengthFinishReasonError as exc:
-                finish, result = "length", None
-                text = _completion_text(exc.completion)
-                problem = "the answer was cut off at the output-token limit; give a shorter answer"
-            except (ValidationError, ValueError) as exc:
-                result, problem = None, f"the answer did not fit the requested JSON schema: {_short(exc)}"
-            except openai.OpenAIError as exc:
-                _record(ws, ctx, node, file, attempt, convo, None, "", "error", started, error=_short(exc))
-                raise _fail(ws, node, f"model call to {model_label(ctx)} failed: {_short(exc)}", file) from exc
-        if isinstance(result, dict):
-            raw, parsed = result.get("raw"), result.get("parsed")
-            if result.get("parsing_error") is not None:
-                problem = f"the answer did not fit the requested JSON schema: {_short(result['parsing_error'])}"
-        elif isinstance(result, AIMessage):
-            raw = result
-        if raw is not None:
-            text = raw.content if isinstance(raw.content, str) else str(raw.content)
-            finish = (raw.response_metadata or {}).get("finish_reason", finish)
-        _record(ws, ctx, node, file, attempt, convo, raw, text, finish, started)
-        if result is not None and (schema is None or parsed is not None):
+                parsed = parse_as(text, schema)
+            except JSONAnswerError as exc:
+                problem = ("the answer was cut off at the output-token limit; give a shorter answer"
+                           if finish == "length" else f"the answer did not fit the requested JSON schema: {exc}")
+        if schema is None or parsed is not None:
             try:
                 value = parse(Reply(text=text, parsed=parsed, finish_reason=finish, attempt=attempt,
                                     last=attempt >= tries - 1))
@@ -178,6 +176,93 @@ def ask(
     raise _fail(ws, node, f"no usable answer after {tries} tries: {problem}", file)
 
 
+def _json_mode(ctx: RunContext) -> str:
+    if ctx.structured_output in ("json_schema", "prompt"):
+        return ctx.structured_output
+    return "prompt" if (ctx.model, ctx.base_url) in _PROMPT_JSON else "json_schema"
+
+
+def _with_schema_text(messages: list[BaseMessage], schema: type[BaseModel]) -> list[BaseMessage]:
+    last = messages[-1]
+    return [*messages[:-1], last.model_copy(update={"content": f"{last.content}\n\n{schema_instructions(schema)}"})]
+
+
+def _refuses_json_schema(exc: BaseException) -> bool:
+    return (isinstance(exc, openai.BadRequestError | openai.UnprocessableEntityError)
+            and any(w in str(exc).lower() for w in ("response_format", "json_schema", "structured output")))
+
+
+def _answer(call: _Call, convo: list[BaseMessage]) -> AIMessage:
+    """One call: from the cache, or (within the budget) from the model with retries. Recorded either way."""
+    ctx = call.ctx
+    mode = _json_mode(ctx) if call.schema is not None else "text"
+    request = _with_schema_text(convo, call.schema) if mode == "prompt" and call.schema else convo
+    settings = {k: v for k, v in request_settings(ctx, max_tokens=call.max_tokens, code=call.code).items()}
+    settings.update(model=model_label(ctx), mode=mode,
+                    schema=call.schema.model_json_schema() if call.schema is not None and mode != "text" else None)
+    cache = ResponseCache.shared(ctx.cache_path) if ctx.cache else None
+    key = ResponseCache.key(request, settings)
+    started = time.monotonic()
+    if cache is not None and (hit := cache.lookup(key)) is not None:
+        _record(call, request, hit, started, cache_hit=True)
+        return hit
+    model = build_chat_model(ctx, max_tokens=call.max_tokens, code=call.code)
+    budget = _budget(call)
+    input_estimate = sum(count_tokens(str(m.content)) for m in request)
+    price = price_of(ctx.model, ctx.prices_path)
+    if ctx.max_cost and price is None:
+        raise _fail(call.ws, call.node, f"--max-cost needs the price of {ctx.model!r}: it is not in the price "
+                    "table; add it to a YAML file given with --prices", call.file)
+    try:
+        reservation = budget.reserve(stage=call.node, file=call.file, tokens=input_estimate + call.max_tokens,
+                                     cost=price.cost(input_estimate, 0, call.max_tokens) if price else 0.0)
+    except BudgetExceeded as exc:
+        call.ws.update_run(status="stopped", error={"stage": call.node, "file": call.file, "kind": "budget",
+                                                    "message": str(exc)})
+        raise
+    runnable: Any = model
+    if mode == "json_schema" and call.schema is not None:
+        runnable = model.bind(response_format={"type": "json_schema", "json_schema": {
+            "name": call.schema.__name__, "schema": call.schema.model_json_schema()}})
+    retries: list[str] = []
+
+    def on_retry(n: int, exc: BaseException, wait: float) -> None:
+        retries.append(f"{type(exc).__name__}: {_short(exc, 160)}")
+        _emit({"event": "retry", "node": call.node, "file": call.file, "retry": n, "wait": round(wait, 1),
+               "error": retries[-1]})
+
+    local_retries = min(ctx.max_retries, 1) if ctx.is_local else ctx.max_retries
+    with _semaphore(ctx):
+        _emit({"event": "call_start", "node": call.node, "file": call.file, "attempt": call.attempt})
+        try:
+            raw = call_with_retries(lambda: runnable.invoke(request), retries=max(0, local_retries),
+                                    on_retry=on_retry)
+        except Exception as exc:
+            budget.settle(reservation, tokens=0, cost=0.0)
+            if mode == "json_schema" and ctx.structured_output == "auto" and _refuses_json_schema(exc):
+                _PROMPT_JSON.add((ctx.model, ctx.base_url))
+                call.ws.record_error({"stage": call.node, "file": call.file, "kind": "json_schema_refused",
+                                      "problem": _short(exc, 300)})
+                return _answer(call, convo)
+            _record(call, request, None, started, retries=retries, error=f"{type(exc).__name__}: {_short(exc)}")
+            raise _fail(call.ws, call.node, f"model call to {endpoint_label(ctx)} failed after "
+                        f"{len(retries) + 1} tries: {type(exc).__name__}: {_short(exc)}", call.file) from exc
+    if not isinstance(raw, AIMessage):
+        raw = AIMessage(content=str(getattr(raw, "content", raw)))
+    record = _record(call, request, raw, started, retries=retries)
+    budget.settle(reservation, tokens=record["input_tokens"] + record["output_tokens"],
+                  cost=record.get("cost_usd") or 0.0)
+    if cache is not None:
+        cache.update(key, raw)
+    return raw
+
+
+def _budget(call: _Call) -> Budget:
+    spent = call.ws.read_run().get("totals", {})
+    return budget_for(f"{call.ws.root}#{call.ws.run_id}", max_cost=call.ctx.max_cost,
+                      max_tokens=call.ctx.max_total_tokens, spent=spent)
+
+
 def _fail(ws: Workspace, node: str, problem: str, file: str | None) -> StageError:
     """Mark the run failed in run.json (whoever runs the graph) and build the error to raise."""
     error = StageError(node, problem, file=file)
@@ -185,29 +270,32 @@ def _fail(ws: Workspace, node: str, problem: str, file: str | None) -> StageErro
     return error
 
 
-def _record(ws: Workspace, ctx: RunContext, node: str, file: str | None, attempt: int,
-            convo: Sequence[BaseMessage], raw: AIMessage | None, text: str, finish: str | None,
-            started: float, *, error: str | None = None) -> None:
+def _record(call: _Call, convo: Sequence[BaseMessage], raw: AIMessage | None, started: float, *,
+            cache_hit: bool = False, retries: list[str] | None = None, error: str | None = None) -> dict[str, Any]:
+    text = "" if raw is None else (raw.content if isinstance(raw.content, str) else str(raw.content))
     rec: dict[str, Any] = {
-        "node": node,
-        "file": file,
-        "attempt": attempt,
-        "model": model_label(ctx),
+        "node": call.node,
+        "stage": NODE_STAGE.get(call.node, "planning"),
+        "file": call.file,
+        "attempt": call.attempt,
+        "model": model_label(call.ctx),
+        "model_spec": call.ctx.model,
         **_usage(raw, convo, text),
         "seconds": round(time.monotonic() - started, 3),
-        "finish_reason": finish,
+        "finish_reason": "error" if error else (raw.response_metadata or {}).get("finish_reason") if raw else None,
+        "cache_hit": int(cache_hit),
+        "retries": len(retries or []),
     }
+    if raw is None:
+        rec["input_tokens"] = rec["output_tokens"] = rec["cached_input_tokens"] = 0
+    rec["cost_usd"] = call_cost(rec, call.ctx.prices_path)
+    if retries:
+        rec["retry_errors"] = retries
     if error:
         rec["error"] = error
-    ws.record_call(rec)
+    call.ws.record_call(rec)
     _emit({"event": "call", **rec})
-
-
-def _completion_text(completion: Any) -> str:
-    try:
-        return completion.choices[0].message.content or ""
-    except (AttributeError, IndexError):
-        return ""
+    return rec
 
 
 def _short(exc: object, limit: int = 600) -> str:

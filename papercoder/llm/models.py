@@ -10,7 +10,9 @@ Specs:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
@@ -46,11 +48,31 @@ def model_label(ctx: RunContext) -> str:
     return ctx.model
 
 
+def endpoint_label(ctx: RunContext) -> str:
+    """Where calls of ``ctx`` go, for error messages."""
+    if ctx.model in _REGISTRY:
+        return f"registered model {ctx.model!r}"
+    if ctx.is_local:
+        return "the embedded model (llama.cpp on 127.0.0.1)"
+    url = ctx.base_url or "https://api.openai.com/v1"
+    return f"model {ctx.model.removeprefix('openai:')!r} at {url}"
+
+
+def is_reasoning_model(name: str) -> bool:
+    """OpenAI reasoning models (o1, o3, o4-mini, gpt-5...): no temperature, ``max_completion_tokens``."""
+    return bool(_REASONING.match(name.removeprefix("openai:").rsplit("/", 1)[-1]))
+
+
+_REASONING = re.compile(r"^(o\d|gpt-5)", re.IGNORECASE)
+
+
 def build_chat_model(ctx: RunContext, *, max_tokens: int, code: bool = False) -> BaseChatModel:
     """Build the chat model named by ``ctx.model``.
 
+    Retries are not the client's: :func:`papercoder.llm.retry.call_with_retries` counts and records them.
+
     Args:
-        ctx: Run settings.
+        ctx: Run settings (for one stage: see :meth:`RunContext.for_stage`).
         max_tokens: Output-token limit of this call.
         code: Whether the answer is code (the embedded model then samples without its repetition penalty).
 
@@ -63,29 +85,45 @@ def build_chat_model(ctx: RunContext, *, max_tokens: int, code: bool = False) ->
         return _REGISTRY[spec](ctx, max_tokens)
     from langchain_openai import ChatOpenAI
 
-    common = {
-        "temperature": ctx.temperature,
-        "max_tokens": max_tokens,
-        "timeout": ctx.effective_timeout(),
-        "stream_usage": True,
-        "use_responses_api": False,
-    }
+    common: dict[str, Any] = {"timeout": ctx.effective_timeout(), "stream_usage": True, "use_responses_api": False,
+                              "max_retries": 0, **request_settings(ctx, max_tokens=max_tokens, code=code)}
     if ctx.is_local:
         from papercoder.llm.embedded import EmbeddedServer
 
         server = EmbeddedServer.shared(n_ctx=ctx.n_ctx, n_parallel=1)
-        # One retry at most: a local call that timed out has already done its work once.
-        extra = {} if code else {"extra_body": dict(LOCAL_ANTI_REPEAT)}
-        return ChatOpenAI(model="local", base_url=server.base_url, api_key="local", max_retries=1, **extra, **common)
+        return ChatOpenAI(model="local", base_url=server.base_url, api_key="local", **common)
     if spec.startswith("openai:"):
         key = os.environ.get(ctx.api_key_env or "OPENAI_API_KEY")
         if not key:
             raise ModelSpecError(f"model {spec!r} needs an API key in ${ctx.api_key_env or 'OPENAI_API_KEY'}")
         kwargs = {"base_url": ctx.base_url} if ctx.base_url else {}
-        return ChatOpenAI(model=spec.split(":", 1)[1], api_key=key, max_retries=3, **kwargs, **common)
+        return ChatOpenAI(model=spec.split(":", 1)[1], api_key=key, **kwargs, **common)
     if ctx.base_url:
         key = os.environ.get(ctx.api_key_env or "", "") or "not-needed"
-        return ChatOpenAI(model=spec, base_url=ctx.base_url, api_key=key, max_retries=3, **common)
+        return ChatOpenAI(model=spec, base_url=ctx.base_url, api_key=key, **common)
     raise ModelSpecError(
         f"unknown model spec {spec!r}: use 'local', 'openai:NAME', or NAME with --base-url URL"
     )
+
+
+def request_settings(ctx: RunContext, *, max_tokens: int, code: bool = False) -> dict[str, Any]:
+    """The sampling settings of a call to ``ctx.model``: ChatOpenAI keyword arguments.
+
+    Reasoning models get no temperature (they refuse one) and ``reasoning_effort`` when set. OpenAI takes
+    ``max_completion_tokens`` (what LangChain sends for ``max_tokens``); other OpenAI-compatible servers also
+    get ``max_tokens`` in the body, which older vLLM, Ollama and gateways read instead.
+    """
+    out: dict[str, Any] = {"max_tokens": max_tokens}
+    extra: dict[str, Any] = {}
+    if is_reasoning_model(ctx.model):
+        if ctx.reasoning_effort:
+            out["reasoning_effort"] = ctx.reasoning_effort
+    else:
+        out["temperature"] = ctx.temperature
+    if ctx.is_local and not code:
+        extra.update(LOCAL_ANTI_REPEAT)
+    elif ctx.base_url and not ctx.model.startswith("openai:") and not is_reasoning_model(ctx.model):
+        extra["max_tokens"] = max_tokens
+    if extra:
+        out["extra_body"] = extra
+    return out
