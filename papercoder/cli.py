@@ -84,9 +84,26 @@ def run(
     paper_tokens: Annotated[int, typer.Option(help="Token budget of the paper text (0: per-model default).")] = 0,
     max_files: Annotated[int, typer.Option(min=0, help="Most code files to plan (0: per-model default).")] = 0,
     timeout: Annotated[float, typer.Option(help="Seconds per model call (0: per-model default).")] = 0.0,
+    api_key: Annotated[str, typer.Option(help="API key (better: put it in the variable named by --api-key-env).",
+                                         envvar="PAPERCODER_API_KEY", show_envvar=False)] = "",
+    stage_model: Annotated[list[str] | None, typer.Option(
+        "--stage-model", help="STAGE=SPEC: a model for one stage (planning, analysis, coding); "
+        "SPEC may be NAME@URL for another endpoint. Repeatable.")] = None,
+    reasoning_effort: Annotated[str, typer.Option(help="Reasoning models: low, medium or high.")] = "",
+    structured_output: Annotated[str, typer.Option(help="auto, json_schema or prompt.")] = "auto",
+    retries: Annotated[int, typer.Option(min=0, help="Retries after a transient model error.")] = 6,
+    max_cost: Annotated[float, typer.Option(min=0, help="Stop before the run's cost would pass USD (0: none).")] = 0.0,
+    max_tokens: Annotated[int, typer.Option(min=0, help="Stop before the run's tokens would pass N (0: none).")] = 0,
+    cache: Annotated[bool, typer.Option(help="Answer identical requests from the response cache.")] = True,
+    cache_path: Annotated[str, typer.Option(help="Response cache file (default: the user's cache folder).")] = "",
+    prices: Annotated[str, typer.Option(help="YAML price table merged over the shipped one.")] = "",
+    dry_run: Annotated[bool, typer.Option(help="Read the paper and estimate calls, tokens and cost; call no model.")]
+    = False,
 ) -> None:
     """Plan, analyse and write a repository implementing PAPER."""
     from papercoder.llm import StageError
+    from papercoder.llm.budget import BudgetExceeded
+    from papercoder.llm.cost import PriceTableError
     from papercoder.llm.embedded import EmbeddedModelError
     from papercoder.llm.models import ModelSpecError
     from papercoder.paper import PaperReadError
@@ -97,9 +114,22 @@ def run(
         console.print(f"[red]error[/red] (input): {paper}: no such file")
         raise typer.Exit(2)
     out_dir = (out or Path("runs") / src.stem).resolve()
+    if api_key:
+        os.environ["PAPERCODER_API_KEY"] = api_key
+        api_key_env = "PAPERCODER_API_KEY"
+    try:
+        stages = _stage_models(stage_model or [])
+    except ValueError as exc:
+        console.print(f"[red]error[/red] (input): {exc}")
+        raise typer.Exit(2) from None
     ctx = RunContext(model=model, base_url=base_url, api_key_env=api_key_env, concurrency=concurrency,
                      out_dir=str(out_dir), paper_token_budget=paper_tokens, max_files=max_files,
-                     request_timeout=timeout)
+                     request_timeout=timeout, reasoning_effort=reasoning_effort, structured_output=structured_output,
+                     max_retries=retries, max_cost=max_cost, max_total_tokens=max_tokens, cache=cache,
+                     cache_path=cache_path, prices_path=prices, **stages)
+    if dry_run:
+        _dry_run(src, ctx)
+        return
     progress = Progress()
     final: dict[str, Any] = {}
     try:
@@ -116,7 +146,13 @@ def run(
                 progress.update(chunk)
             elif mode == "values" and not _ns and isinstance(chunk, dict):
                 final = chunk
-    except (StageError, PaperReadError, ModelSpecError, WorkspaceError, EmbeddedModelError) as exc:
+    except BudgetExceeded as exc:
+        console.print(f"[yellow]stopped[/yellow] (stage {exc.stage}): {exc.problem}")
+        console.print(f"Everything produced so far is in {out_dir}"
+                      + ("; a re-run with a larger budget repays nothing already answered (response cache)"
+                         if ctx.cache else ""))
+        raise typer.Exit(3) from None
+    except (StageError, PaperReadError, ModelSpecError, WorkspaceError, EmbeddedModelError, PriceTableError) as exc:
         stage = getattr(exc, "stage", None) or ("ingest" if isinstance(exc, PaperReadError | WorkspaceError)
                                                  else "model" if isinstance(exc, EmbeddedModelError) else "run")
         if (out_dir / "run.json").exists():
@@ -221,11 +257,51 @@ def _in_background(stream: Iterator[Any]) -> Iterator[Any]:
         yield value
 
 
+def _stage_models(pairs: list[str]) -> dict[str, str]:
+    """``["coding=openai:gpt-4.1-mini"]`` -> ``{"coding_model": "openai:gpt-4.1-mini"}``."""
+    from papercoder.context import STAGES
+
+    out = {}
+    for pair in pairs:
+        stage, sep, spec = pair.partition("=")
+        if not sep or stage.strip() not in STAGES or not spec.strip():
+            raise ValueError(f"--stage-model {pair!r}: expected STAGE=SPEC with STAGE one of {', '.join(STAGES)}")
+        out[f"{stage.strip()}_model"] = spec.strip()
+    return out
+
+
+def _dry_run(src: Path, ctx: RunContext) -> None:
+    from papercoder.estimate import estimate_run
+    from papercoder.llm.cost import PriceTableError
+    from papercoder.paper import PaperReadError
+
+    try:
+        est = estimate_run(str(src.resolve()), ctx)
+    except (PaperReadError, PriceTableError) as exc:
+        console.print(f"[red]error[/red] (stage ingest): {exc}")
+        raise typer.Exit(1) from None
+    table = Table(title=f"Dry run: {est['title']} ({est['paper_tokens']} paper tokens, up to {est['files']} files)")
+    for col in ("stage", "model", "calls", "input tokens", "output tokens (at most)", "cost at most"):
+        table.add_column(col)
+    for row in est["stages"]:
+        cost = "unknown" if row["cost_usd"] is None else f"${row['cost_usd']:.4f}"
+        table.add_row(row["stage"], row["model"], str(row["calls"]), str(row["input_tokens"]),
+                      str(row["output_tokens"]), cost)
+    total = est["total"]
+    table.add_row("total", "", str(total["calls"]), str(total["input_tokens"]), str(total["output_tokens"]),
+                  "unknown" if total["cost_usd"] is None else f"${total['cost_usd']:.4f}")
+    Console().print(table)
+    console.print("An upper bound without re-asks: every answer at its token limit, no prompt caching, "
+                  "no response-cache hits. No model was called.")
+
+
 def _print_summary(summary: dict[str, Any], out_dir: Path, seconds: float) -> None:
     table = Table(title="PaperCoder run", show_header=False)
     for key in ("title", "files", "python_files", "python_files_compiling", "lines", "generations", "calls",
-                "input_tokens", "output_tokens", "problems"):
+                "cache_hits", "retries", "input_tokens", "cached_input_tokens", "output_tokens", "problems"):
         table.add_row(key.replace("_", " "), str(summary.get(key, "")))
+    cost = summary.get("cost_usd")
+    table.add_row("cost", "unknown (a model has no price: see --prices)" if cost is None else f"${cost:.4f}")
     table.add_row("wall time", f"{seconds:.0f} s")
     table.add_row("repository", str(out_dir / "repo"))
     Console().print(table)
