@@ -120,6 +120,7 @@ def scripted(tmp_path):
 
     def context(**kw) -> RunContext:
         kw.setdefault("out_dir", str(tmp_path / "run"))
+        kw.setdefault("cache", False)
         return RunContext(model=name, **kw)
 
     return script, model, context
@@ -130,3 +131,11 @@ def paper_file(tmp_path) -> Path:
     p = tmp_path / "tiny.md"
     p.write_text(PAPER)
     return p
+
+
+@pytest.fixture(autouse=True)
+def private_response_cache(tmp_path, monkeypatch):
+    """Runs that keep the response cache on use a file of the test's own, never the user's cache."""
+    from papercoder.llm import cache
+
+    monkeypatch.setattr(cache, "default_path", lambda: tmp_path / "responses.sqlite")

@@ -1,4 +1,7 @@
-"""A scripted chat model: LangChain's fake chat model taught ``with_structured_output``.
+"""A scripted chat model: LangChain's fake chat model answering from a script.
+
+JSON answers need no ``with_structured_output``: the call layer binds ``response_format`` and reads the
+answer's text itself, as it does for every backend.
 
 Answers are chosen by a script function from the last request (parallel branches make call order
 nondeterministic), and every call is logged so tests can assert on prompts.
@@ -6,7 +9,6 @@ nondeterministic), and every call is logged so tests can assert on prompts.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -14,8 +16,7 @@ from typing import Any
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import RunnableLambda
-from pydantic import ConfigDict, ValidationError
+from pydantic import ConfigDict
 
 Script = Callable[[list[BaseMessage]], str]
 
@@ -47,23 +48,6 @@ class ScriptedChatModel(GenericFakeChatModel):
                         usage_metadata={"input_tokens": n_in, "output_tokens": max(1, len(text) // 4),
                                         "total_tokens": n_in + len(text) // 4})
         return ChatResult(generations=[ChatGeneration(message=msg)])
-
-    def with_structured_output(self, schema: Any, *, method: str = "json_schema", include_raw: bool = False,
-                               **kwargs: Any) -> Any:
-        def run(messages: Any) -> Any:
-            raw = self.invoke(messages)
-            parsed, error = None, None
-            try:
-                parsed = schema.model_validate(json.loads(raw.content))
-            except (ValueError, ValidationError) as exc:
-                error = exc
-            if include_raw:
-                return {"raw": raw, "parsed": parsed, "parsing_error": error}
-            if error:
-                raise error
-            return parsed
-
-        return RunnableLambda(run)
 
 
 def last_request(messages: list[BaseMessage]) -> str:
