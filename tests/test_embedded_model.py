@@ -73,3 +73,23 @@ def test_repetition_penalty_reaches_the_server_for_prose_only(ctx):
     guarded = build_chat_model(ctx, max_tokens=120).invoke(ask_loop).content
     assert plain.count("transformers") >= 20
     assert guarded.count("transformers") < plain.count("transformers") / 2
+
+
+def test_run_json_totals_equal_llama_cpp_s_own_counters(ctx, tmp_path):
+    """What run.json says the embedded model did is what llama.cpp counted (its /metrics)."""
+    from papercoder.llm.embedded import EmbeddedServer
+
+    server = EmbeddedServer.shared(n_ctx=ctx.n_ctx)
+    before = server.metrics()
+    ws = Workspace(tmp_path).ensure()
+    prefix = [SystemMessage(content="You are a concise ML engineer."), HumanMessage(content=f"Paper:\n{PAPER}")]
+    for question in ("Which optimizer?", "Which batch size?", "How many epochs?"):
+        ask(ctx=ctx, ws=ws, node="planner", max_tokens=16, parse=lambda r: r.text,
+            messages=[*prefix, HumanMessage(content=f"{question} One short line.")])
+    after = server.metrics()
+    totals = json.loads((tmp_path / "run.json").read_text())["totals"]
+    assert totals["calls"] == 3 and totals["cache_hits"] == 0
+    evaluated = totals["input_tokens"] - totals["cached_input_tokens"]
+    assert evaluated == after["prompt_tokens_total"] - before["prompt_tokens_total"]
+    assert totals["output_tokens"] == after["tokens_predicted_total"] - before["tokens_predicted_total"]
+    assert totals["cached_input_tokens"] > 0  # the shared prefix was reused, and reported as such

@@ -122,6 +122,7 @@ class EmbeddedServer:
         params.timeout_read = 7200
         params.timeout_write = 7200
         params.verbosity = 1  # errors only
+        params.endpoint_metrics = True  # /metrics: llama.cpp's own token counters, to check accounting against
         try:
             self._server = xlc.Server(params)  # loads the model, then listens
         except RuntimeError as exc:
@@ -141,6 +142,21 @@ class EmbeddedServer:
                 pass
             time.sleep(0.2)
         raise EmbeddedModelError(f"the embedded model server at {self.address} did not become ready")
+
+    def metrics(self) -> dict[str, float]:
+        """llama.cpp's Prometheus counters (``/metrics``), names without the ``llamacpp:`` prefix.
+
+        ``prompt_tokens_total`` counts the prompt tokens it evaluated (not those reused from its KV cache);
+        ``tokens_predicted_total`` the tokens it generated.
+        """
+        with urllib.request.urlopen(f"{self.address}/metrics", timeout=10) as r:
+            text = r.read().decode()
+        out = {}
+        for line in text.splitlines():
+            if line.startswith("llamacpp:"):
+                name, _, value = line.partition(" ")
+                out[name.removeprefix("llamacpp:")] = float(value)
+        return out
 
     @classmethod
     def shared(cls, *, n_ctx: int = 32768, n_parallel: int = 1) -> EmbeddedServer:
