@@ -145,29 +145,23 @@ def split_top_level(s: str, separator: re.Pattern[str]) -> list[str]:
     n = len(s)
     while i < n:
         c = s[i]
+        if depth == 0 and env_depth == 0 and c not in "{}" and not s.startswith("\\begin", i):
+            m = separator.match(s, i)
+            if m:
+                parts.append(s[start:i])
+                start = i = m.end()
+                continue
         if c == "\\":
             if s.startswith("\\begin", i) and depth == 0:
                 env_depth += 1
             elif s.startswith("\\end", i) and depth == 0 and env_depth:
                 env_depth -= 1
-            elif depth == 0 and env_depth == 0:
-                m = separator.match(s, i)
-                if m:
-                    parts.append(s[start:i])
-                    start = i = m.end()
-                    continue
             i += 2
             continue
         if c == "{":
             depth += 1
         elif c == "}":
             depth = max(0, depth - 1)
-        elif depth == 0 and env_depth == 0:
-            m = separator.match(s, i)
-            if m:
-                parts.append(s[start:i])
-                start = i = m.end()
-                continue
         i += 1
     parts.append(s[start:])
     return parts
