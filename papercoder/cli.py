@@ -1,4 +1,4 @@
-"""Command line: ``papercoder run PAPER --out DIR`` and ``papercoder ingest PAPER``."""
+"""Command line: ``papercoder run``, ``resume``, ``status`` and ``ingest``."""
 
 from __future__ import annotations
 
@@ -100,14 +100,8 @@ def run(
     dry_run: Annotated[bool, typer.Option(help="Read the paper and estimate calls, tokens and cost; call no model.")]
     = False,
 ) -> None:
-    """Plan, analyse and write a repository implementing PAPER."""
-    from papercoder.llm import StageError
-    from papercoder.llm.budget import BudgetExceeded
-    from papercoder.llm.cost import PriceTableError
-    from papercoder.llm.embedded import EmbeddedModelError
-    from papercoder.llm.models import ModelSpecError
-    from papercoder.paper import PaperReadError
-    from papercoder.workspace import Workspace, WorkspaceError
+    """Plan, analyse and write a repository implementing PAPER (resumable: see `papercoder resume`)."""
+    from papercoder.workspace import WorkspaceError
 
     src = Path(paper)
     if not src.exists():
@@ -130,27 +124,122 @@ def run(
     if dry_run:
         _dry_run(src, ctx)
         return
+    from papercoder import durable
+
+    try:
+        ws = durable.prepare(out_dir, ctx, str(src.resolve()))
+    except WorkspaceError as exc:
+        console.print(f"[red]error[/red] (input): {exc}")
+        raise typer.Exit(2) from None
+    _drive({"paper": str(src.resolve()), "out_dir": str(out_dir), "run_id": ws.run_id}, ctx, out_dir, ws.run_id)
+
+
+@app.command()
+def resume(
+    run_dir: Annotated[Path, typer.Argument(help="The folder of a run started by `papercoder run`.")],
+    max_cost: Annotated[float | None, typer.Option(min=0, help="A new cost budget (USD).")] = None,
+    max_tokens: Annotated[int | None, typer.Option(min=0, help="A new token budget.")] = None,
+    retries: Annotated[int | None, typer.Option(min=0, help="Retries after a transient model error.")] = None,
+    timeout: Annotated[float | None, typer.Option(help="Seconds per model call.")] = None,
+) -> None:
+    """Continue a run that crashed, was killed or hit its budget; finished steps are not run again."""
+    from papercoder import durable
+    from papercoder.workspace import WorkspaceError
+
+    out_dir = run_dir.resolve()
+    try:
+        ws, record, ctx = durable.load(out_dir, max_cost=max_cost, max_total_tokens=max_tokens,
+                                       max_retries=retries, request_timeout=timeout)
+    except WorkspaceError as exc:
+        console.print(f"[red]error[/red] (input): {exc}")
+        raise typer.Exit(2) from None
+    if record.get("status") == "completed":
+        console.print(f"{out_dir}: this run is complete; nothing to resume")
+        return
+    resumes = [*record.get("resumes", []), {"at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                                            "status_before": record.get("status"),
+                                            "calls_before": len(record.get("calls", []))}]
+    ws.update_run(status="running", resumes=resumes, error=None, context={**record["context"], **{
+        k: v for k, v in (("max_cost", max_cost), ("max_total_tokens", max_tokens), ("max_retries", retries),
+                          ("request_timeout", timeout)) if v is not None}})
+    console.print(f"resuming {out_dir} (was {record.get('status')}, {len(record.get('calls', []))} calls so far)")
+    _drive(None, ctx, out_dir, record["thread_id"])
+
+
+@app.command()
+def status(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
+    """Where a run stands: status, calls, tokens, cost, files written, the steps still to run."""
+    from papercoder import durable
+    from papercoder.workspace import CHECKPOINTS, Workspace, WorkspaceError
+
+    out_dir = run_dir.resolve()
+    ws = Workspace(out_dir)
+    if not ws.run_json.is_file():
+        console.print(f"[red]error[/red] (input): {out_dir}: no PaperCoder run here (no run.json)")
+        raise typer.Exit(2)
+    try:
+        record = ws.read_run()
+    except (WorkspaceError, ValueError) as exc:
+        console.print(f"[red]error[/red] (input): {out_dir}/run.json: {exc}")
+        raise typer.Exit(2) from None
+    totals = record.get("totals", {})
+    table = Table(title=f"PaperCoder run {out_dir}", show_header=False)
+    table.add_row("status", str(record.get("status")))
+    table.add_row("paper", str(record.get("title") or record.get("paper", "")))
+    table.add_row("model", ", ".join(record.get("models", [])) or str(record.get("model", "")))
+    table.add_row("calls", f"{totals.get('calls', 0)} (+{totals.get('cache_hits', 0)} from the cache, "
+                  f"{totals.get('retries', 0)} retries)")
+    table.add_row("tokens", f"{totals.get('input_tokens', 0)} in, {totals.get('output_tokens', 0)} out")
+    cost = totals.get("cost_usd")
+    table.add_row("cost", "unknown" if cost is None else f"${cost:.4f}")
+    files = sorted(str(p.relative_to(ws.repo)) for p in ws.repo.rglob("*") if p.is_file()) if ws.repo.is_dir() else []
+    table.add_row("repository files", ", ".join(files) or "none yet")
+    if record.get("error"):
+        table.add_row("stopped by", str(record["error"].get("message", record["error"])))
+    if record.get("thread_id") and (out_dir / CHECKPOINTS).is_file() and record.get("status") != "completed":
+        from papercoder.graphs.paper2code import build_graph
+
+        with durable.checkpointer(out_dir) as saver:
+            graph = build_graph().compile(checkpointer=saver)
+            stand = durable.where(graph, durable.config(record["thread_id"], 1))
+        table.add_row("next steps", ", ".join(stand["next"]) or "none")
+        if stand["interrupts"]:
+            table.add_row("waiting for", "review of the plan (papercoder review DIR)")
+        table.add_row("resume with", f"papercoder resume {out_dir}")
+    Console().print(table)
+
+
+def _drive(graph_input: dict[str, Any] | None, ctx: RunContext, out_dir: Path, thread_id: str) -> None:
+    """Stream the checkpointed graph (a new run, or ``None`` to resume), rendering progress; exit on failure."""
+    from papercoder import durable
+    from papercoder.llm import StageError
+    from papercoder.llm.budget import BudgetExceeded
+    from papercoder.llm.cost import PriceTableError
+    from papercoder.llm.embedded import EmbeddedModelError
+    from papercoder.llm.models import ModelSpecError
+    from papercoder.paper import PaperReadError
+    from papercoder.workspace import Workspace, WorkspaceError
+
     progress = Progress()
     final: dict[str, Any] = {}
+    resume_hint = f"resume with: papercoder resume {out_dir}"
     try:
         from papercoder.graphs.paper2code import build_graph
 
-        graph = build_graph().compile(name="papercoder")
-        stream = graph.stream({"paper": str(src.resolve())}, context=ctx,
-                              config={"max_concurrency": max(1, concurrency), "recursion_limit": 500},
-                              stream_mode=["updates", "custom", "values"], subgraphs=True)
-        for _ns, mode, chunk in _in_background(stream):
-            if mode == "custom" and isinstance(chunk, dict):
-                progress.event(chunk)
-            elif mode == "updates" and isinstance(chunk, dict):
-                progress.update(chunk)
-            elif mode == "values" and not _ns and isinstance(chunk, dict):
-                final = chunk
+        with durable.checkpointer(out_dir) as saver:
+            graph = build_graph().compile(name="papercoder", checkpointer=saver)
+            stream = graph.stream(graph_input, context=ctx, config=durable.config(thread_id, ctx.concurrency),
+                                  stream_mode=["updates", "custom", "values"], subgraphs=True, durability="sync")
+            for _ns, mode, chunk in _in_background(stream):
+                if mode == "custom" and isinstance(chunk, dict):
+                    progress.event(chunk)
+                elif mode == "updates" and isinstance(chunk, dict):
+                    progress.update(chunk)
+                elif mode == "values" and not _ns and isinstance(chunk, dict):
+                    final = chunk
     except BudgetExceeded as exc:
         console.print(f"[yellow]stopped[/yellow] (stage {exc.stage}): {exc.problem}")
-        console.print(f"Everything produced so far is in {out_dir}"
-                      + ("; a re-run with a larger budget repays nothing already answered (response cache)"
-                         if ctx.cache else ""))
+        console.print(f"Everything produced so far is in {out_dir}; {resume_hint} --max-cost/--max-tokens ...")
         raise typer.Exit(3) from None
     except (StageError, PaperReadError, ModelSpecError, WorkspaceError, EmbeddedModelError, PriceTableError) as exc:
         stage = getattr(exc, "stage", None) or ("ingest" if isinstance(exc, PaperReadError | WorkspaceError)
@@ -158,7 +247,7 @@ def run(
         if (out_dir / "run.json").exists():
             Workspace(out_dir).update_run(status="failed", error={"stage": stage, "message": str(exc)})
         console.print(f"[red]error[/red] (stage {stage}): {exc}")
-        console.print(f"Everything produced so far is in {out_dir}")
+        console.print(f"Everything produced so far is in {out_dir}; {resume_hint}")
         raise typer.Exit(1) from None
     except Exception as exc:  # noqa: BLE001 - anything else: still a clear line, not a traceback
         if out_dir.exists() and (out_dir / "run.json").exists():
@@ -169,9 +258,9 @@ def run(
     except KeyboardInterrupt:
         if (out_dir / "run.json").exists():
             Workspace(out_dir).update_run(status="interrupted")
-        console.print("[yellow]interrupted[/yellow]; outputs so far are kept")
+        console.print(f"[yellow]interrupted[/yellow]; outputs so far are kept; {resume_hint}")
         # Calls in flight would keep this process (and the embedded model) busy until they end and then
-        # write into the run folder: stop the model and leave now. Everything finished is on disk.
+        # write into the run folder: stop the model and leave now. Every finished step is checkpointed.
         from papercoder.llm.embedded import EmbeddedServer
 
         EmbeddedServer.stop_shared()

@@ -25,7 +25,7 @@ def ingest(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, An
     paper = load_paper(state["paper"], title=state.get("title", ""))
     name = Path(paper.source).stem if paper.source and paper.source != "<text>" else (paper.title or "paper")
     out_dir = state.get("out_dir") or ctx.out_dir or str(default_out_dir(name))
-    ws = Workspace(out_dir).start_fresh()
+    ws = Workspace(out_dir, state.get("run_id") or None).start_fresh()
     md, info = compact(paper, ctx.effective_paper_budget())
     info.update({"source": paper.source, "format": paper.format, "title": paper.title,
                  "sections": len(paper.sections), "appendix_sections": len(paper.appendix),

@@ -30,6 +30,10 @@ class PaperCoderInput(TypedDict):
     """The paper: a path to a PDF, Markdown or text file, or the paper's text itself."""
     title: NotRequired[str]
     """Optional title, used when the text has none."""
+    out_dir: NotRequired[str]
+    """Optional output folder (else the context's ``out_dir``, else a new folder in the user's data dir)."""
+    run_id: NotRequired[str]
+    """Optional id of a run whose folder the caller prepared (the CLI's durable runs); normally left out."""
 
 
 class PaperCoderOutput(TypedDict):

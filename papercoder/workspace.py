@@ -5,6 +5,7 @@ Layout of a run folder::
     DIR/repo/        the generated repository
     DIR/artifacts/   what the agents produced on the way (paper.md, plan.md, ...)
     DIR/run.json     status, models, one record per model call, totals
+    DIR/checkpoints.sqlite   LangGraph checkpoints of a durable (CLI) run, for ``papercoder resume``
 
 Every write happens as soon as its artifact exists, so a run that stops keeps everything done so far.
 """
@@ -79,6 +80,10 @@ def default_out_dir(paper_name: str) -> Path:
     return Path(platformdirs.user_data_dir("papercoder")) / "runs" / f"{slug}-{stamp}"
 
 
+CHECKPOINTS = "checkpoints.sqlite"
+"""LangGraph's SQLite checkpoints of a durable run, in the run folder."""
+
+
 class Workspace:
     """The output folder of one run. Thread-safe: parallel branches write through it."""
 
@@ -95,7 +100,9 @@ class Workspace:
         """Prepare the folder for a new run.
 
         An empty or missing folder is used as is; an earlier PaperCoder run there (it has run.json) is
-        replaced. Any other non-empty folder is refused, so a mistyped ``--out`` never deletes user files.
+        replaced, checkpoints included. A folder prepared for this very run (its run.json has this
+        ``run_id``: the CLI writes it before the graph starts) keeps its run.json. Any other non-empty folder
+        is refused, so a mistyped ``--out`` never deletes user files.
 
         Raises:
             WorkspaceError: For a non-empty folder that is not a PaperCoder run folder.
@@ -104,13 +111,23 @@ class Workspace:
             if not self.run_json.is_file():
                 raise WorkspaceError(f"{self.root}: folder is not empty and holds no PaperCoder run (run.json); "
                                      "choose another --out")
+            prepared = self.run_id is not None and self._run_id_on_disk() == self.run_id
             for sub in (self.repo, self.artifacts):
                 shutil.rmtree(sub, ignore_errors=True)
-            self.run_json.unlink()
+            if not prepared:  # an earlier run: its record and checkpoints go too
+                self.run_json.unlink()
+                for extra in self.root.glob(f"{CHECKPOINTS}*"):
+                    extra.unlink()
         self.run_id = self.run_id or uuid.uuid4().hex
         self.ensure()
         self.update_run(run_id=self.run_id)
         return self
+
+    def _run_id_on_disk(self) -> str | None:
+        try:
+            return json.loads(self.run_json.read_text(encoding="utf-8")).get("run_id")
+        except (OSError, ValueError):
+            return None
 
     def ensure(self) -> Workspace:
         """Create the folders."""
