@@ -66,7 +66,10 @@ def render_logic(logic: dict[str, Any]) -> str:
 
 def _request(step: str, state: PaperCoderState, ctx: RunContext) -> str:
     if step == "planner":
-        return fill("planner", paper=state["paper_md"].strip())
+        request = fill("planner", paper=state["paper_md"].strip())
+        if state.get("review_feedback"):
+            request += "\n\n" + fill("review_feedback", feedback=state["review_feedback"])
+        return request
     if step == "architect":
         return fill("architect", max_files=ctx.effective_max_files())
     if step == "logic_designer":

@@ -1,4 +1,4 @@
-"""The full pipeline: ingest -> planning -> coding -> finalize."""
+"""The full pipeline: ingest -> planning -> review (optional) -> coding -> finalize."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from papercoder.graphs.planning import build_planning
 
 from papercoder.context import RunContext
 from papercoder.finalize import finalize
-from papercoder.nodes import ingest
+from papercoder.nodes import after_coding, after_review, ingest, stop_early
+from papercoder.review import review
 from papercoder.state import PaperCoderInput, PaperCoderOutput, PaperCoderState
 
 
@@ -24,13 +25,17 @@ def build_graph() -> StateGraph:
                    context_schema=RunContext)
     g.add_node("ingest", ingest)
     g.add_node("planning", build_planning().compile(name="planning"))
+    g.add_node("review", review)
     g.add_node("coding", build_coding().compile(name="coding"))
     g.add_node("finalize", finalize)
+    g.add_node("stop_early", stop_early)
     g.add_edge(START, "ingest")
     g.add_edge("ingest", "planning")
-    g.add_edge("planning", "coding")
-    g.add_edge("coding", "finalize")
+    g.add_edge("planning", "review")
+    g.add_conditional_edges("review", after_review, ["planning", "coding", "stop_early"])
+    g.add_conditional_edges("coding", after_coding, ["finalize", "stop_early"])
     g.add_edge("finalize", END)
+    g.add_edge("stop_early", END)
     return g
 
 

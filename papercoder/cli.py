@@ -99,6 +99,8 @@ def run(
     prices: Annotated[str, typer.Option(help="YAML price table merged over the shipped one.")] = "",
     dry_run: Annotated[bool, typer.Option(help="Read the paper and estimate calls, tokens and cost; call no model.")]
     = False,
+    review: Annotated[bool, typer.Option(help="Pause after planning to approve, edit or reject the plan.")] = False,
+    stop_after: Annotated[str, typer.Option(help="End after 'planning' or 'analysis'.")] = "",
 ) -> None:
     """Plan, analyse and write a repository implementing PAPER (resumable: see `papercoder resume`)."""
     from papercoder.workspace import WorkspaceError
@@ -120,7 +122,10 @@ def run(
                      out_dir=str(out_dir), paper_token_budget=paper_tokens, max_files=max_files,
                      request_timeout=timeout, reasoning_effort=reasoning_effort, structured_output=structured_output,
                      max_retries=retries, max_cost=max_cost, max_total_tokens=max_tokens, cache=cache,
-                     cache_path=cache_path, prices_path=prices, **stages)
+                     cache_path=cache_path, prices_path=prices, review=review, stop_after=stop_after, **stages)
+    if stop_after not in ("", "planning", "analysis"):
+        console.print(f"[red]error[/red] (input): --stop-after {stop_after!r}: use 'planning' or 'analysis'")
+        raise typer.Exit(2)
     if dry_run:
         _dry_run(src, ctx)
         return
@@ -209,8 +214,14 @@ def status(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> No
     Console().print(table)
 
 
-def _drive(graph_input: dict[str, Any] | None, ctx: RunContext, out_dir: Path, thread_id: str) -> None:
-    """Stream the checkpointed graph (a new run, or ``None`` to resume), rendering progress; exit on failure."""
+def _drive(graph_input: Any, ctx: RunContext, out_dir: Path, thread_id: str) -> None:
+    """Stream the checkpointed graph (a new run, ``None`` to resume, or a ``Command``), rendering progress.
+
+    A pause for review is answered at the terminal when there is one; otherwise the run waits (exit 0)
+    for ``papercoder review DIR``. Exits non-zero on failure, with everything done kept.
+    """
+    from langgraph.types import Command
+
     from papercoder import durable
     from papercoder.llm import StageError
     from papercoder.llm.budget import BudgetExceeded
@@ -218,32 +229,44 @@ def _drive(graph_input: dict[str, Any] | None, ctx: RunContext, out_dir: Path, t
     from papercoder.llm.embedded import EmbeddedModelError
     from papercoder.llm.models import ModelSpecError
     from papercoder.paper import PaperReadError
+    from papercoder.review import ReviewError
     from papercoder.workspace import Workspace, WorkspaceError
 
     progress = Progress()
     final: dict[str, Any] = {}
     resume_hint = f"resume with: papercoder resume {out_dir}"
+    cfg = durable.config(thread_id, ctx.concurrency)
     try:
         from papercoder.graphs.paper2code import build_graph
 
         with durable.checkpointer(out_dir) as saver:
             graph = build_graph().compile(name="papercoder", checkpointer=saver)
-            stream = graph.stream(graph_input, context=ctx, config=durable.config(thread_id, ctx.concurrency),
-                                  stream_mode=["updates", "custom", "values"], subgraphs=True, durability="sync")
-            for _ns, mode, chunk in _in_background(stream):
-                if mode == "custom" and isinstance(chunk, dict):
-                    progress.event(chunk)
-                elif mode == "updates" and isinstance(chunk, dict):
-                    progress.update(chunk)
-                elif mode == "values" and not _ns and isinstance(chunk, dict):
-                    final = chunk
+            while True:
+                stream = graph.stream(graph_input, context=ctx, config=cfg, durability="sync",
+                                      stream_mode=["updates", "custom", "values"], subgraphs=True)
+                for _ns, mode, chunk in _in_background(stream):
+                    if mode == "custom" and isinstance(chunk, dict):
+                        progress.event(chunk)
+                    elif mode == "updates" and isinstance(chunk, dict):
+                        progress.update(chunk)
+                    elif mode == "values" and not _ns and isinstance(chunk, dict):
+                        final = chunk
+                waiting = durable.where(graph, cfg)["interrupts"]
+                if not waiting:
+                    break
+                answer = _review_at_terminal(waiting[0], out_dir)
+                if answer is None:
+                    return
+                graph_input = Command(resume=answer)
     except BudgetExceeded as exc:
         console.print(f"[yellow]stopped[/yellow] (stage {exc.stage}): {exc.problem}")
         console.print(f"Everything produced so far is in {out_dir}; {resume_hint} --max-cost/--max-tokens ...")
         raise typer.Exit(3) from None
-    except (StageError, PaperReadError, ModelSpecError, WorkspaceError, EmbeddedModelError, PriceTableError) as exc:
+    except (StageError, PaperReadError, ModelSpecError, WorkspaceError, EmbeddedModelError, PriceTableError,
+            ReviewError) as exc:
         stage = getattr(exc, "stage", None) or ("ingest" if isinstance(exc, PaperReadError | WorkspaceError)
-                                                 else "model" if isinstance(exc, EmbeddedModelError) else "run")
+                                                 else "model" if isinstance(exc, EmbeddedModelError)
+                                                 else "review" if isinstance(exc, ReviewError) else "run")
         if (out_dir / "run.json").exists():
             Workspace(out_dir).update_run(status="failed", error={"stage": stage, "message": str(exc)})
         console.print(f"[red]error[/red] (stage {stage}): {exc}")
@@ -267,7 +290,118 @@ def _drive(graph_input: dict[str, Any] | None, ctx: RunContext, out_dir: Path, t
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(130)
-    _print_summary(final.get("summary", {}), out_dir, time.monotonic() - progress.started)
+    summary = final.get("summary", {})
+    if str(summary.get("status", "")).startswith("stopped_after"):
+        console.print(f"{summary['status'].replace('_', ' ')}: the artifacts are in {out_dir / 'artifacts'}")
+        return
+    _print_summary(summary, out_dir, time.monotonic() - progress.started)
+
+
+def _review_file(request: dict[str, Any], out_dir: Path) -> Path:
+    """Write ``DIR/review.yaml``: the editable part of the plan (files, config.yaml, plan)."""
+    import yaml
+
+    class _Block(str):
+        pass
+
+    yaml.SafeDumper.add_representer(
+        _Block, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", str(s), style="|"))
+    path = out_dir / "review.yaml"
+    doc = {"files": request["files"], "config_yaml": _Block(request["config_yaml"].rstrip() + "\n"),
+           "plan": _Block(request["plan"].rstrip() + "\n")}
+    path.write_text("# Edit files (path, logic, depends_on), config_yaml or plan, then:\n"
+                    f"#   papercoder review {out_dir} --edit {path}\n"
+                    + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+    return path
+
+
+def _show_review(request: dict[str, Any]) -> None:
+    out = Console(stderr=True)
+    plan_lines = request["plan"].strip().splitlines()
+    out.rule("Plan")
+    out.print("\n".join(plan_lines[:40]) + (f"\n[dim]... ({len(plan_lines) - 40} more lines)[/dim]"
+                                             if len(plan_lines) > 40 else ""), markup=False)
+    table = Table(title="Files (entry point: " + request["entry_point"] + ")")
+    for col in ("file", "depends on", "logic"):
+        table.add_column(col)
+    for f in request["files"]:
+        table.add_row(f["path"], ", ".join(f["depends_on"]) or "-", f["logic"][:90])
+    out.print(table)
+    out.print("Coding order: " + " | ".join(", ".join(g) for g in request["generations"]))
+    out.rule("config.yaml")
+    out.print(request["config_yaml"].strip(), markup=False, highlight=False)
+
+
+def _review_at_terminal(request: dict[str, Any], out_dir: Path) -> dict[str, Any] | None:
+    """Ask the person at the terminal; None (the run waits) when there is no terminal or they choose later."""
+    path = _review_file(request, out_dir)
+    _show_review(request)
+    later = (f"The run waits for review. Answer with: papercoder review {out_dir} --approve | --edit {path} "
+             '| --reject "feedback"')
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        console.print(later)
+        return None
+    choice = typer.prompt("[a]pprove, [e]dit, [r]eject with feedback, or [l]ater", default="a").strip().lower()[:1]
+    if choice == "a":
+        return {"action": "approve"}
+    if choice == "r":
+        return {"action": "reject", "feedback": typer.prompt("Feedback for the planners")}
+    if choice == "e":
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if editor:
+            import shlex
+            import subprocess
+
+            subprocess.call([*shlex.split(editor), str(path)])
+        else:
+            typer.prompt(f"Edit {path}, then press Enter", default="", show_default=False)
+        return _edit_answer(path)
+    console.print(later)
+    return None
+
+
+def _edit_answer(path: Path) -> dict[str, Any]:
+    """The resume value of an edited review file."""
+    import yaml
+
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise typer.BadParameter(f"{path}: cannot read the edited review file: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise typer.BadParameter(f"{path}: expected keys files, config_yaml, plan")
+    return {"action": "edit", **{k: doc[k] for k in ("files", "config_yaml", "plan") if k in doc}}
+
+
+@app.command("review")
+def review_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="A run waiting for review.")],
+    approve: Annotated[bool, typer.Option("--approve", help="Code the plan as it is.")] = False,
+    edit: Annotated[Path | None, typer.Option("--edit", help="Code this edited review file (review.yaml).")]
+    = None,
+    reject: Annotated[str, typer.Option("--reject", help="Plan again, acting on this feedback.")] = "",
+) -> None:
+    """Answer a run's review of its plan, and continue it."""
+    from papercoder import durable
+    from papercoder.workspace import WorkspaceError
+
+    if sum((approve, edit is not None, bool(reject))) != 1:
+        console.print("[red]error[/red] (input): give exactly one of --approve, --edit FILE, --reject TEXT")
+        raise typer.Exit(2)
+    out_dir = run_dir.resolve()
+    try:
+        _ws, record, ctx = durable.load(out_dir)
+    except WorkspaceError as exc:
+        console.print(f"[red]error[/red] (input): {exc}")
+        raise typer.Exit(2) from None
+    if record.get("status") != "awaiting_review":
+        console.print(f"[red]error[/red] (input): {out_dir}: the run is {record.get('status')}, not waiting for review")
+        raise typer.Exit(2)
+    from langgraph.types import Command
+
+    answer = ({"action": "approve"} if approve else {"action": "reject", "feedback": reject} if reject
+              else _edit_answer(edit))  # type: ignore[arg-type]
+    _drive(Command(resume=answer), ctx, out_dir, record["thread_id"])
 
 
 @app.command()

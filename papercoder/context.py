@@ -108,6 +108,13 @@ class RunContext:
     cache_path: str = field(
         default="", metadata={"description": "SQLite file of the response cache; '' = the user's cache folder."}
     )
+    review: bool = field(
+        default=False,
+        metadata={"description": "Pause after planning for a human review of plan, files and config (interrupt)."},
+    )
+    stop_after: str = field(
+        default="", metadata={"description": "'planning' or 'analysis': end the run after that stage."}
+    )
     prices_path: str = field(
         default="", metadata={"description": "YAML price table merged over the shipped one ('' = only the shipped)."}
     )

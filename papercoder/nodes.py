@@ -59,8 +59,13 @@ def dispatch_analysts(state: PaperCoderState) -> list[Send]:
     return [Send("analyst", _payload(state, f)) for f in state["dag"]["nodes"]]
 
 
-def dispatch_coders(state: PaperCoderState) -> list[Send] | str:
-    """One coder per file of the current topological generation; done after the last one."""
+def dispatch_coders(state: PaperCoderState, runtime: Runtime[RunContext]) -> list[Send] | str:
+    """One coder per file of the current topological generation; done after the last one.
+
+    A run that stops after analysis is done at once.
+    """
+    if context_of(runtime).stop_after == "analysis":
+        return "done"
     gens = state["dag"]["generations"]
     g = state.get("generation", 0)
     if g >= len(gens):
@@ -76,3 +81,27 @@ def start_coding(state: PaperCoderState) -> dict[str, Any]:
 def next_generation(state: PaperCoderState) -> dict[str, Any]:
     """Join point after one generation of coders."""
     return {"generation": state.get("generation", 0) + 1}
+
+
+def after_review(state: PaperCoderState, runtime: Runtime[RunContext]) -> str:
+    """Back to planning after a rejection; else coding, unless the run stops after planning."""
+    if (state.get("review") or {}).get("action") == "reject":
+        return "planning"
+    return "stop_early" if context_of(runtime).stop_after == "planning" else "coding"
+
+
+def after_coding(state: PaperCoderState, runtime: Runtime[RunContext]) -> str:
+    """Finalize the repository, unless the run stopped after the analysts."""
+    return "stop_early" if context_of(runtime).stop_after == "analysis" else "finalize"
+
+
+def stop_early(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """End a run that was asked to stop after planning or analysis: record it; artifacts are on disk."""
+    stage = context_of(runtime).stop_after
+    run = workspace_of(state).update_run(status=f"stopped_after_{stage}",
+                                         finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    summary = {"status": run["status"], "title": state.get("title", ""), "calls": run["totals"]["calls"],
+               "input_tokens": run["totals"]["input_tokens"], "output_tokens": run["totals"]["output_tokens"],
+               "cost_usd": run["totals"]["cost_usd"]}
+    workspace_of(state).update_run(summary=summary)
+    return {"files": [], "summary": summary}

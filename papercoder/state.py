@@ -71,6 +71,9 @@ class PaperCoderState(TypedDict):
     errors: NotRequired[Annotated[list[dict[str, Any]], append_unique]]
     files: NotRequired[list[str]]
     summary: NotRequired[dict[str, Any]]
+    review: NotRequired[dict[str, Any]]
+    reviews: NotRequired[Annotated[list[dict[str, Any]], append_unique]]
+    review_feedback: NotRequired[str]
 
 
 class FileTask(PaperCoderState):

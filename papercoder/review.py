@@ -1,0 +1,136 @@
+"""The human review gate: after planning, the run pauses (a LangGraph ``interrupt``) until a person answers.
+
+The interrupt shows the plan, the file list with dependencies and generations, and config.yaml. It is
+answered with ``Command(resume=...)`` — by the CLI's prompt, by ``papercoder review DIR``, by LangGraph
+Studio or by a host app — with one of:
+
+- ``{"action": "approve"}``: code the plan as it is;
+- ``{"action": "edit", "files": [{"path", "logic", "depends_on"}], "config_yaml": "...", "plan": "..."}``
+  (each key optional): the edited plan is validated, the dependency graph rebuilt, and coding follows it;
+- ``{"action": "reject", "feedback": "..."}``: planning runs again with the feedback in the planner's request.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import yaml
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+from pydantic import BaseModel, Field, ValidationError
+
+from papercoder.agents.conversation import context_of, workspace_of
+from papercoder.context import RunContext
+from papercoder.nodes import build_dag
+from papercoder.schemas import FileLogic
+from papercoder.state import PaperCoderState
+from papercoder.workspace import WorkspaceError, confine, normalize_rel
+
+
+class ReviewAnswer(BaseModel):
+    """A reviewer's answer to the plan."""
+
+    action: Literal["approve", "edit", "reject"]
+    files: list[FileLogic] | None = Field(default=None, description="The edited file list (edit).")
+    config_yaml: str | None = Field(default=None, description="The edited config.yaml (edit).")
+    plan: str | None = Field(default=None, description="The edited plan (edit).")
+    feedback: str = Field(default="", description="What the planners must change (reject).")
+
+
+class ReviewError(ValueError):
+    """A review answer that cannot be applied; the message says why."""
+
+
+def review_request(state: PaperCoderState) -> dict[str, Any]:
+    """What the reviewer is shown."""
+    design = state["logic_design"]
+    return {
+        "kind": "plan_review",
+        "out_dir": state.get("out_dir"),
+        "plan": state["plan"],
+        "files": [{"path": t["path"], "logic": t["logic"], "depends_on": t["depends_on"]} for t in design["tasks"]],
+        "entry_point": state["architecture"]["entry_point"],
+        "generations": state["dag"]["generations"],
+        "config_yaml": state["config_yaml"],
+        "answer_with": {"approve": {"action": "approve"},
+                        "edit": {"action": "edit", "files": "[{path, logic, depends_on}]", "config_yaml": "...",
+                                 "plan": "..."},
+                        "reject": {"action": "reject", "feedback": "what to change"}},
+    }
+
+
+def review(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Pause for review when the run asks for it (``RunContext.review``); apply the answer."""
+    if not context_of(runtime).review:
+        return {"review": {"action": "skipped"}}
+    ws = workspace_of(state)
+    ws.update_run(status="awaiting_review")
+    raw = interrupt(review_request(state))
+    try:
+        answer = ReviewAnswer.model_validate(raw if isinstance(raw, dict) else {"action": str(raw)})
+    except ValidationError as exc:
+        raise ReviewError(f"review answer not understood: {exc.errors()[0]['msg']}; "
+                          "expected {'action': 'approve' | 'edit' | 'reject', ...}") from exc
+    record = {"action": answer.action, "round": len(state.get("reviews", [])) + 1}
+    ws.update_run(status="running")
+    if answer.action == "reject":
+        if not answer.feedback.strip():
+            raise ReviewError("a rejection needs feedback for the planners")
+        record["feedback"] = answer.feedback
+        ws.write_artifact(f"review-{record['round']}.json", record)
+        return {"review": record, "reviews": [record], "review_feedback": answer.feedback.strip()}
+    update: dict[str, Any] = {"review": record, "reviews": [record]}
+    if answer.action == "edit":
+        update.update(apply_edit(state, answer))
+        record["edited"] = sorted(k for k in ("files", "config_yaml", "plan") if getattr(answer, k) is not None)
+    ws.write_artifact(f"review-{record['round']}.json", record)
+    return update
+
+
+def apply_edit(state: PaperCoderState, answer: ReviewAnswer) -> dict[str, Any]:
+    """The state update of an edited plan: new plan, config or file list (and its dependency graph)."""
+    ws = workspace_of(state)
+    update: dict[str, Any] = {}
+    if answer.plan is not None:
+        update["plan"] = answer.plan
+        ws.write_artifact("plan.md", answer.plan)
+    if answer.config_yaml is not None:
+        try:
+            parsed = yaml.safe_load(answer.config_yaml)
+        except yaml.YAMLError as exc:
+            raise ReviewError(f"the edited config.yaml does not parse: {exc}") from exc
+        if not isinstance(parsed, dict):
+            raise ReviewError("the edited config.yaml must be a mapping of settings")
+        update["config_yaml"] = answer.config_yaml
+        ws.write_repo_file("config.yaml", answer.config_yaml)
+    if answer.files is not None:
+        update.update(_edit_files(state, answer.files))
+    return update
+
+
+def _edit_files(state: PaperCoderState, files: list[FileLogic]) -> dict[str, Any]:
+    tasks = []
+    repo = workspace_of(state).repo
+    for f in files:
+        path = normalize_rel(f.path)
+        try:
+            confine(repo, path)
+        except WorkspaceError as exc:
+            raise ReviewError(f"edited file list: {exc}") from exc
+        tasks.append({"path": path, "logic": f.logic, "depends_on": [d.strip() for d in f.depends_on]})
+    if not tasks:
+        raise ReviewError("the edited file list is empty")
+    paths = [t["path"] for t in tasks]
+    if len(set(paths)) != len(paths):
+        raise ReviewError("the edited file list names a file twice")
+    arch = dict(state["architecture"])
+    known = {f["path"]: f for f in arch["files"]}
+    arch["files"] = [known.get(t["path"], {"path": t["path"], "description": t["logic"][:200]}) for t in tasks]
+    if arch["entry_point"] not in paths:
+        raise ReviewError(f"the edited file list drops the entry point {arch['entry_point']}")
+    design = {**state["logic_design"], "tasks": tasks, "task_list": paths}
+    ws = workspace_of(state)
+    ws.write_artifact("architecture.json", arch)
+    ws.write_artifact("logic_design.json", design)
+    dag = build_dag({**state, "architecture": arch, "logic_design": design})
+    return {"architecture": arch, "logic_design": design, **dag}
