@@ -1,4 +1,4 @@
-"""The planning subgraph: planner -> architect -> logic designer -> config writer -> dependency DAG."""
+"""The planning subgraph: (ingest) -> planner -> architect -> logic designer -> config writer -> dependency DAG."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from papercoder.agents.logic_designer import logic_designer
 from papercoder.agents.planner import planner
 
 from papercoder.context import RunContext
-from papercoder.nodes import build_dag
+from papercoder.nodes import build_dag, ingest
 from papercoder.state import PaperCoderState
 
 
@@ -21,7 +21,11 @@ def build_planning() -> StateGraph:
     g.add_node("logic_designer", logic_designer)
     g.add_node("config_writer", config_writer)
     g.add_node("build_dag", build_dag)
-    g.add_edge(START, "planner")
+    g.add_node("ingest", ingest)
+    # Inside the full graph the paper is already read; run on its own (Studio), it reads the paper first.
+    g.add_conditional_edges(START, lambda state: "planner" if state.get("paper_md") else "ingest",
+                            ["planner", "ingest"])
+    g.add_edge("ingest", "planner")
     g.add_edge("planner", "architect")
     g.add_edge("architect", "logic_designer")
     g.add_edge("logic_designer", "config_writer")
