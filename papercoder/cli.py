@@ -50,11 +50,18 @@ class Progress:
             again = f" (try {ev['attempt'] + 1})" if ev.get("attempt") else ""
             console.print(f"{self._t()} [cyan]→[/cyan] {what}{again}")
         elif kind == "call":
-            self.in_tokens += ev.get("input_tokens", 0)
-            self.out_tokens += ev.get("output_tokens", 0)
+            run = ev.get("run_totals") or {}
+            self.in_tokens = run.get("input_tokens", self.in_tokens + ev.get("input_tokens", 0))
+            self.out_tokens = run.get("output_tokens", self.out_tokens + ev.get("output_tokens", 0))
+            cost = run.get("cost_usd")
+            served = " [dim](from the cache)[/dim]" if ev.get("cache_hit") else ""
             console.print(f"{self._t()} [green]✓[/green] {what}: {ev.get('input_tokens', 0)} in, "
-                          f"{ev.get('output_tokens', 0)} out, {ev.get('seconds', 0):.1f}s"
-                          f"  [dim](total {self.in_tokens} in / {self.out_tokens} out)[/dim]")
+                          f"{ev.get('output_tokens', 0)} out, {ev.get('seconds', 0):.1f}s{served}"
+                          f"  [dim](total {self.in_tokens} in / {self.out_tokens} out"
+                          f"{f', ${cost:.4f}' if cost else ''})[/dim]")
+        elif kind == "retry":
+            console.print(f"{self._t()} [yellow]…[/yellow] {what}: retry {ev.get('retry')} in {ev.get('wait')}s "
+                          f"after {ev.get('error', '')[:160]}")
         elif kind == "reask":
             console.print(f"{self._t()} [yellow]↻[/yellow] {what}: re-asking: {ev.get('problem', '')[:200]}")
 

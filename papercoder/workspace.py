@@ -175,8 +175,8 @@ class Workspace:
             _atomic_write(self.run_json, json.dumps(run, indent=2, ensure_ascii=False))
             return run
 
-    def record_call(self, record: dict[str, Any]) -> None:
-        """Append one model call's record to run.json."""
+    def record_call(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Append one model call's record to run.json; returns the run's new totals."""
         with self._lock:
             run = self.read_run()
             run.setdefault("calls", []).append(record)
@@ -186,6 +186,7 @@ class Workspace:
             run["totals"] = totals(run["calls"])
             run["updated_at"] = _now()
             _atomic_write(self.run_json, json.dumps(run, indent=2, ensure_ascii=False))
+            return run["totals"]
 
     def record_error(self, error: dict[str, Any]) -> None:
         """Append a recorded (non-fatal) problem to run.json."""

@@ -28,7 +28,11 @@ def test_host_app_runs_papercoder_as_a_node(scripted, paper_file, tmp_path):
     assert (Path(result["repo_dir"]) / "main.py").is_file()
     # the host sees PaperCoder's output keys, not its internal state
     assert "plan" not in result and "dag" not in result
-    # PaperCoder's inner nodes appear under the host's node in the stream, for host UIs
-    namespaces = {ns for ns, _chunk in host.stream({"request": str(paper_file), "out_dir": str(tmp_path / "b")},
-                                                    context=context(), stream_mode="updates", subgraphs=True)}
-    assert any(ns and ns[0].startswith("paper2code:") for ns in namespaces)
+    # PaperCoder's inner nodes and its progress events reach the host's stream, for host UIs
+    seen = list(host.stream({"request": str(paper_file), "out_dir": str(tmp_path / "b")}, context=context(),
+                            stream_mode=["updates", "custom"], subgraphs=True))
+    assert any(ns and ns[0].startswith("paper2code:") for ns, mode, _ in seen if mode == "updates")
+    calls = [chunk for _ns, mode, chunk in seen if mode == "custom" and chunk.get("event") == "call"]
+    assert [c["run_totals"]["calls"] for c in calls] == list(range(1, len(calls) + 1))
+    assert {c["stage"] for c in calls} == {"planning", "analysis", "coding"}
+    assert calls[-1]["run_totals"]["output_tokens"] == sum(c["output_tokens"] for c in calls)

@@ -293,8 +293,9 @@ def _record(call: _Call, convo: Sequence[BaseMessage], raw: AIMessage | None, st
         rec["retry_errors"] = retries
     if error:
         rec["error"] = error
-    call.ws.record_call(rec)
-    _emit({"event": "call", **rec})
+    run_totals = call.ws.record_call(rec)
+    _emit({"event": "call", **rec, "run_totals": {k: run_totals[k] for k in (
+        "calls", "cache_hits", "input_tokens", "output_tokens", "cost_usd")}})
     return rec
 
 
