@@ -16,6 +16,7 @@ from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
 from papercoder.state import FileTask
 from papercoder.textblocks import fenced_blocks, unclosed_block
+from papercoder.verify.pysource import top_level_names
 
 _LANGS = {".py": "python", ".sh": "bash", ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".md": "markdown"}
 _PLACEHOLDER = re.compile(r"#\s*(TODO|FIXME)\b|raise NotImplementedError|your code here|implement (this|me)",
@@ -108,26 +109,6 @@ def undefined_imports(code: str, written: dict[str, str]) -> list[str]:
             found += [f"{node.module}.py defines no {a.name}" for a in node.names
                       if a.name != "*" and a.name not in defined]
     return found
-
-
-def top_level_names(code: str) -> set[str] | None:
-    """Names a module defines at top level (None when it does not parse)."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        return None
-    names: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
-                names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, ast.If | ast.Try):
-            return None  # conditional definitions: do not guess
-    return names
 
 
 def dependency_code(task: FileTask, path: str) -> str:
