@@ -1,10 +1,12 @@
-"""The full pipeline: ingest -> planning -> review (optional) -> coding -> finalize."""
+"""The full pipeline: ingest -> planning -> review (optional) -> coding -> finalize -> verify and repair."""
 
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
+from papercoder.agents.conversation import context_of
 from papercoder.graphs.coding import build_coding
 from papercoder.graphs.planning import build_planning
+from papercoder.graphs.verify import build_verify
 
 from papercoder.context import RunContext
 from papercoder.finalize import finalize
@@ -34,7 +36,10 @@ def build_graph() -> StateGraph:
     g.add_edge("planning", "review")
     g.add_conditional_edges("review", after_review, ["planning", "coding", "stop_early"])
     g.add_conditional_edges("coding", after_coding, ["finalize", "stop_early"])
-    g.add_edge("finalize", END)
+    g.add_node("verify", build_verify().compile(name="verify"))
+    g.add_conditional_edges("finalize", lambda state, runtime: "verify" if context_of(runtime).verify else END,
+                            ["verify", END])
+    g.add_edge("verify", END)
     g.add_edge("stop_early", END)
     return g
 

@@ -108,6 +108,11 @@ def run(
     = False,
     review: Annotated[bool, typer.Option(help="Pause after planning to approve, edit or reject the plan.")] = False,
     stop_after: Annotated[str, typer.Option(help="End after 'planning' or 'analysis'.")] = "",
+    verify: Annotated[bool, typer.Option(help="Check the repository (static, sandboxed imports and smoke run).")]
+    = True,
+    repair_rounds: Annotated[int, typer.Option(min=0, help="Debugger rounds on blocking findings.")] = 3,
+    install: Annotated[bool, typer.Option(help="Install requirements.txt in a cached venv for the sandbox.")]
+    = False,
 ) -> None:
     """Plan, analyse and write a repository implementing PAPER (resumable: see `papercoder resume`)."""
     from papercoder.workspace import WorkspaceError
@@ -129,7 +134,8 @@ def run(
                      out_dir=str(out_dir), paper_token_budget=paper_tokens, max_files=max_files,
                      request_timeout=timeout, reasoning_effort=reasoning_effort, structured_output=structured_output,
                      max_retries=retries, max_cost=max_cost, max_total_tokens=max_tokens, cache=cache,
-                     cache_path=cache_path, prices_path=prices, review=review, stop_after=stop_after, **stages)
+                     cache_path=cache_path, prices_path=prices, review=review, stop_after=stop_after, verify=verify,
+                     repair_rounds=repair_rounds, install=install, **stages)
     if stop_after not in ("", "planning", "analysis"):
         console.print(f"[red]error[/red] (input): --stop-after {stop_after!r}: use 'planning' or 'analysis'")
         raise typer.Exit(2)
@@ -409,6 +415,73 @@ def review_cmd(
     answer = ({"action": "approve"} if approve else {"action": "reject", "feedback": reject} if reject
               else _edit_answer(edit))  # type: ignore[arg-type]
     _drive(Command(resume=answer), ctx, out_dir, record["thread_id"])
+
+
+@app.command("verify")
+def verify_cmd(
+    path: Annotated[Path, typer.Argument(help="A run folder, its repo/, or any repository folder.")],
+    repair: Annotated[bool, typer.Option(help="Let the debugger agent fix blocking findings.")] = False,
+    repair_rounds: Annotated[int, typer.Option(min=1, help="Most debugger rounds with --repair.")] = 3,
+    install: Annotated[bool, typer.Option(help="Install requirements.txt in a cached venv for the sandbox.")]
+    = False,
+    model: Annotated[str, typer.Option(help="Model of the debugger (with --repair).")] = "local",
+    base_url: Annotated[str, typer.Option(help="OpenAI-compatible endpoint URL.")] = "",
+    smoke_seconds: Annotated[float, typer.Option(help="Wall-clock limit of the smoke run.")] = 180.0,
+) -> None:
+    """Check a repository: static checks, then imports and a smoke run in a sandbox (exit 1 on blocking findings)."""
+    import json
+
+    from papercoder.graphs.verify import build_verify
+    from papercoder.llm import StageError
+    from papercoder.workspace import Workspace, default_out_dir
+
+    path = path.resolve()
+    if not path.is_dir():
+        console.print(f"[red]error[/red] (input): {path}: no such folder")
+        raise typer.Exit(2)
+    run_dir = path if (path / "run.json").is_file() else path.parent if (path.parent / "run.json").is_file() \
+        and path.name == "repo" else None
+    repo = run_dir / "repo" if run_dir else path
+    state: dict[str, Any] = {"paper": "", "repo_dir": str(repo)}
+    if run_dir:
+        ws = Workspace(run_dir)
+        state.update(out_dir=str(run_dir), run_id=ws.read_run().get("run_id"))
+        for key, name in (("dag", "dependency_graph.json"), ("architecture", "architecture.json")):
+            if (ws.artifacts / name).is_file():
+                state[key] = json.loads((ws.artifacts / name).read_text())
+    else:
+        ws = Workspace(default_out_dir(f"{path.name}-verify")).start_fresh()
+        state.update(out_dir=str(ws.root), run_id=ws.run_id)
+    ctx = RunContext(model=model, base_url=base_url, repair_rounds=repair_rounds if repair else 0,
+                     install=install, smoke_seconds=smoke_seconds)
+    try:
+        final = build_verify().compile().invoke(state, context=ctx)
+    except StageError as exc:
+        console.print(f"[red]error[/red] (stage {exc.stage}): {exc}")
+        raise typer.Exit(1) from None
+    except RuntimeError as exc:
+        console.print(f"[red]error[/red] (stage verify): {exc}")
+        raise typer.Exit(1) from None
+    v = final["verification"]
+    last = v["rounds"][-1]
+    for f in last["findings"]:
+        mark = "[red]✗[/red]" if f["blocking"] else "[yellow]![/yellow]"
+        console.print(f"{mark} {f['file']}:{f['line']}: {f['kind']}: {f['message']}", highlight=False)
+    table = Table(title=f"Verification of {repo}", show_header=True)
+    for col in ("", *(["before repair", "after"] if len(v["rounds"]) > 1 else ["result"])):
+        table.add_column(col)
+    rows = [("python files compiling", lambda r: f"{r['compiling']}/{r['python_files']}"),
+            ("modules importing", lambda r: f"{r.get('modules_importing', '-')}/{r.get('modules', '-')}"),
+            ("smoke run", lambda r: str(r.get("smoke", "-"))),
+            ("findings (blocking)", lambda r: f"{r['findings']} ({r['blocking']})")]
+    reports = [v["rounds"][0]["report"], *([last["report"]] if len(v["rounds"]) > 1 else [])]
+    for label, cell in rows:
+        table.add_row(label, *(cell(r) for r in reports))
+    Console().print(table)
+    console.print("sandbox: " + "; ".join(last["report"].get("isolation", [])) + "\nartifacts: "
+                  + str(Path(state["out_dir"]) / "artifacts" / "verify"), highlight=False)
+    if last["report"]["blocking"]:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -13,7 +13,7 @@ STAGES = ("planning", "analysis", "coding")
 KIND_STAGE = {"plan": "planning", "design": "planning", "config": "planning", "analysis": "analysis",
               "code": "coding"}
 NODE_STAGE = {"planner": "planning", "architect": "planning", "logic_designer": "planning",
-              "config_writer": "planning", "analyst": "analysis", "coder": "coding"}
+              "config_writer": "planning", "analyst": "analysis", "coder": "coding", "debugger": "coding"}
 
 
 @dataclass(kw_only=True)
@@ -115,6 +115,20 @@ class RunContext:
     stop_after: str = field(
         default="", metadata={"description": "'planning' or 'analysis': end the run after that stage."}
     )
+    verify: bool = field(
+        default=True,
+        metadata={"description": "Check the repository after coding: static checks, then imports and a smoke run "
+                  "in a sandbox."},
+    )
+    repair_rounds: int = field(
+        default=3, metadata={"description": "Rounds of the debugger agent on blocking findings (0: report only)."}
+    )
+    install: bool = field(
+        default=False,
+        metadata={"description": "Install requirements.txt in a cached venv for the sandbox (else missing "
+                  "packages are reported)."},
+    )
+    smoke_seconds: float = field(default=180.0, metadata={"description": "Wall-clock limit of the smoke run."})
     prices_path: str = field(
         default="", metadata={"description": "YAML price table merged over the shipped one ('' = only the shipped)."}
     )

@@ -24,7 +24,7 @@ from papercoder.context import RunContext
 from papercoder.nodes import build_dag
 from papercoder.schemas import FileLogic
 from papercoder.state import PaperCoderState
-from papercoder.workspace import WorkspaceError, confine, normalize_rel
+from papercoder.workspace import UnsafePathError, WorkspaceError, confine, normalize_rel
 
 
 class ReviewAnswer(BaseModel):
@@ -115,7 +115,7 @@ def _edit_files(state: PaperCoderState, files: list[FileLogic]) -> dict[str, Any
         path = normalize_rel(f.path)
         try:
             confine(repo, path)
-        except WorkspaceError as exc:
+        except (WorkspaceError, UnsafePathError) as exc:
             raise ReviewError(f"edited file list: {exc}") from exc
         tasks.append({"path": path, "logic": f.logic, "depends_on": [d.strip() for d in f.depends_on]})
     if not tasks:

@@ -74,6 +74,7 @@ class PaperCoderState(TypedDict):
     review: NotRequired[dict[str, Any]]
     reviews: NotRequired[Annotated[list[dict[str, Any]], append_unique]]
     review_feedback: NotRequired[str]
+    verification: NotRequired[dict[str, Any]]
 
 
 class FileTask(PaperCoderState):

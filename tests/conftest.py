@@ -76,12 +76,20 @@ class Script:
         self.config = "```yaml\ntraining:\n  lr: 0.05\n  epochs: 3\n  batch_size: 16\nsmoke:\n  steps: 1\n```"
         self.plan = "## Method\n" + "TinyNet is a two-layer perceptron. " * 10
         self.code_overrides: dict[str, list[str]] = {}
+        self.debug_answers: dict[str, list[str]] = {}
+        """Debugger answers by file (the last one repeats)."""
+        self.debug_requests: list[str] = []
 
     def __call__(self, messages):
         req = last_request(messages)
         if req.startswith("That answer cannot be used"):  # the request re-asked: the human turn before it
             req = next(str(m.content) for m in reversed(messages[:-1])
                        if m.type == "human" and not str(m.content).startswith("That answer cannot be used"))
+        m = re.search(r"and `([^`]+)` has problems\. Fix them\.", req)
+        if m:
+            self.debug_requests.append(req)
+            answers = self.debug_answers.get(m.group(1)) or ["no edits"]
+            return answers.pop(0) if len(answers) > 1 else answers[0]
         if "Request 1 of the planning" in req:
             return self.plan
         if "Request 2 of the planning" in req:
@@ -121,6 +129,7 @@ def scripted(tmp_path):
     def context(**kw) -> RunContext:
         kw.setdefault("out_dir", str(tmp_path / "run"))
         kw.setdefault("cache", False)
+        kw.setdefault("verify", False)  # the verify-and-repair stage has tests of its own
         return RunContext(model=name, **kw)
 
     return script, model, context

@@ -35,7 +35,7 @@ def test_public_interfaces():
 
     assert isinstance(papercoder.build_graph(), StateGraph)
     assert graph.checkpointer is None
-    assert set(graph.get_input_jsonschema()["properties"]) == {"paper", "title"}
+    assert set(graph.get_input_jsonschema()["properties"]) == {"paper", "title", "out_dir", "run_id"}
     assert set(graph.get_output_jsonschema()["properties"]) == {"out_dir", "repo_dir", "files", "summary"}
     ctx_schema = graph.get_context_jsonschema()
     assert {"model", "base_url", "concurrency", "out_dir"} <= set(ctx_schema["properties"])

@@ -103,7 +103,8 @@ def test_cli_review_waits_without_a_terminal_then_takes_an_edited_file(scripted,
     _script, model, context = scripted
     name = context().model
     out = tmp_path / "o"
-    first = CliRunner().invoke(app, ["run", str(paper_file), "--out", str(out), "--model", name, "--review"])
+    first = CliRunner().invoke(app, ["run", str(paper_file), "--out", str(out), "--model", name, "--review",
+                                      "--no-verify"])
     assert first.exit_code == 0, first.output
     assert "papercoder review" in first.output and "Coding order" in first.output
     assert json.loads((out / "run.json").read_text())["status"] == "awaiting_review"

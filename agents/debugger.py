@@ -1,0 +1,87 @@
+"""The debugger agent: fixes one file's findings with SEARCH/REPLACE edits, applied exactly."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from papercoder.agents.conversation import fill, planning_messages, prompt
+
+from papercoder.context import RunContext
+from papercoder.llm import AnswerError, ask
+from papercoder.llm.answers import Reply
+from papercoder.verify.edits import Edit, EditResult, apply_edits, parse_edits
+from papercoder.verify.findings import Finding
+from papercoder.verify.pysource import imports, module_name
+from papercoder.workspace import Workspace
+
+EDITABLE_EXTRA = ("requirements.txt", "config.yaml")
+
+
+def _local_deps(repo: Path, path: str) -> list[str]:
+    try:
+        tree = ast.parse((repo / path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError):
+        return []
+    package = module_name(path).rpartition(".")[0]
+    out = []
+    for imp in imports(tree, package):
+        rel = imp.module.replace(".", "/") + ".py"
+        if (repo / rel).is_file() and rel != path and rel not in out:
+            out.append(rel)
+    return out
+
+
+def _dry_run(repo: Path, edits: list[Edit], allowed: set[str]) -> list[str]:
+    problems = []
+    for e in edits:
+        if e.path not in allowed:
+            problems.append(f"{e.path or '(no file)'}: not a file you may edit here")
+            continue
+        target = repo / e.path
+        if not e.search.strip():
+            continue
+        text = target.read_text(encoding="utf-8") if target.is_file() else None
+        n = 0 if text is None else text.count(e.search)
+        if n != 1:
+            problems.append(f"{e.path}: SEARCH text {'not found' if n == 0 else f'found {n} times'}:\n{e.search[:300]}")
+    return problems
+
+
+def debug_file(*, state: dict[str, Any], ctx: RunContext, ws: Workspace, repo: Path, path: str,
+               findings: list[Finding], traceback: str = "") -> tuple[list[Edit], list[EditResult]]:
+    """Ask for edits that fix ``findings`` of ``path`` and apply them; returns the edits and their results."""
+    deps = _local_deps(repo, path)
+    context = []
+    for d in deps:
+        context.append(f"`{d}` (it imports this file):\n```python\n{(repo / d).read_text()[:6000].rstrip()}\n```")
+    for extra in EDITABLE_EXTRA:
+        if (repo / extra).is_file():
+            context.append(f"`{extra}`:\n```\n{(repo / extra).read_text()[:3000].rstrip()}\n```")
+    allowed = {path, *deps, *EDITABLE_EXTRA} | {f.file for f in findings if f.kind == "missing_module"}
+    missing = [f.message.split()[1].rstrip(":").replace(".", "/") + ".py" for f in findings
+               if f.kind == "missing_module" and f.message.startswith("imports ")]
+    allowed |= set(missing)
+    others = ", ".join(f"`{p}`" for p in sorted(allowed - {path}))
+    request = fill("debugger", file=path, findings="\n".join(str(f) for f in findings),
+                   traceback=f"\nThe error output of the run:\n```\n{traceback[-2500:]}\n```\n" if traceback else "",
+                   code=(repo / path).read_text(encoding="utf-8") if (repo / path).is_file() else "",
+                   lang="python", context="\n\n".join(context) + ("\n" if context else ""),
+                   other_files=f" and {others}" if others else "")
+    messages: list[BaseMessage] = (planning_messages(state, ctx) if state.get("plan") and state.get("paper_md")
+                                   else [SystemMessage(content=prompt("system"))])
+
+    def parse(reply: Reply) -> list[Edit]:
+        edits = parse_edits(reply.text)
+        if not edits:
+            raise AnswerError("the answer holds no SEARCH/REPLACE block; answer only with edits in the form shown")
+        problems = _dry_run(repo, edits, allowed)
+        if problems and not reply.last:
+            raise AnswerError("these edits cannot be applied exactly:\n" + "\n".join(problems))
+        return edits
+
+    edits = ask(ctx=ctx, ws=ws, node="debugger", file=path, max_tokens=ctx.max_tokens("code"), code=True,
+                parse=parse, messages=[*messages, HumanMessage(content=request)])
+    return edits, apply_edits(repo, edits, allowed)

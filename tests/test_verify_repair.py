@@ -1,0 +1,99 @@
+"""The verify-and-repair stage in the pipeline: findings, the debugger's SEARCH/REPLACE edits, rounds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from papercoder import build_graph
+from papercoder.verify.edits import Edit, apply_edits, parse_edits
+
+FIX_IMPORT = "model.py\n<<<<<<< SEARCH\nimport numpyy\n=======\nimport math\n>>>>>>> REPLACE\n"
+
+
+def _run(paper_file, ctx):
+    return build_graph().compile().invoke({"paper": str(paper_file)}, context=ctx)
+
+
+def _run_json(ctx) -> dict:
+    return json.loads((Path(ctx.out_dir) / "run.json").read_text())
+
+
+def test_a_broken_import_is_found_and_repaired(scripted, paper_file):
+    script, _model, context = scripted
+    script.code_overrides["model.py"] = ["```python\nimport numpyy\n\n\ndef run_model():\n    return 0\n```"]
+    script.debug_answers["model.py"] = [FIX_IMPORT]
+    ctx = context(verify=True, repair_rounds=2)
+    result = _run(paper_file, ctx)
+    out = Path(ctx.out_dir)
+    v = _run_json(ctx)["verification"]
+    assert v["before"]["blocking"] >= 1 and v["after"]["blocking"] == 0 and v["repair_rounds_used"] == 1
+    assert v["after"]["modules_importing"] == v["after"]["modules"] == 4 and v["after"]["smoke"] == "passed"
+    assert (out / "repo/model.py").read_text().startswith("import math")
+    first = json.loads((out / "artifacts/verify/round-0.json").read_text())
+    assert {(f["file"], f["kind"]) for f in first["findings"]} >= {("model.py", "missing_module")}
+    edits = json.loads((out / "artifacts/verify/round-0-edits.json").read_text())
+    assert edits[0]["file"] == "model.py" and edits[0]["results"] == [{"path": "model.py", "applied": True,
+                                                                         "reason": ""}]
+    assert (out / "artifacts/verify/round-1.json").is_file()
+    assert "numpyy" in script.debug_requests[0]
+    assert result["summary"]["executability"]["after"]["blocking"] == 0
+
+
+def test_a_search_that_does_not_match_is_a_recorded_failure_not_a_guess(scripted, paper_file):
+    script, _model, context = scripted
+    script.code_overrides["model.py"] = ["```python\nimport numpyy\n\n\ndef run_model():\n    return 0\n```"]
+    script.debug_answers["model.py"] = ["model.py\n<<<<<<< SEARCH\nimport numpy as np\n=======\nimport math\n"
+                                        ">>>>>>> REPLACE"]
+    ctx = context(verify=True, repair_rounds=1)
+    _run(paper_file, ctx)
+    run = _run_json(ctx)
+    assert run["verification"]["after"]["blocking"] >= 1 and run["verification"]["repair_rounds_used"] == 1
+    assert any(e.get("kind") == "edit_failed" and "not found" in e["problem"] for e in run["errors"])
+    assert (Path(ctx.out_dir) / "repo/model.py").read_text().startswith("import numpyy")  # untouched
+    # the debugger was told its SEARCH did not match before its last try
+    assert any(m["node"] == "debugger" and m["attempt"] > 0 for m in run["calls"])
+
+
+def test_a_failing_smoke_run_hands_its_traceback_to_the_debugger(scripted, paper_file):
+    script, _model, context = scripted
+    script.code_overrides["main.py"] = ["```python\nimport train\n\n\nif __name__ == '__main__':\n"
+                                        "    raise ValueError('shapes (3,) and (4,) do not match')\n```"]
+    script.debug_answers["main.py"] = ["main.py\n<<<<<<< SEARCH\n    raise ValueError('shapes (3,) and (4,) do "
+                                       "not match')\n=======\n    print(train.run_train())\n>>>>>>> REPLACE"]
+    ctx = context(verify=True)
+    _run(paper_file, ctx)
+    v = _run_json(ctx)["verification"]
+    assert v["before"]["smoke"] == "failed" and v["after"]["smoke"] == "passed"
+    assert "ValueError: shapes (3,) and (4,) do not match" in script.debug_requests[0]
+
+
+def test_edit_format_and_exact_application(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\ny = 2\nx = 1\n")
+    edits = parse_edits("Here:\n\n`a.py`\n<<<<<<< SEARCH\ny = 2\n=======\ny = 3\n>>>>>>> REPLACE\n\n"
+                        "new.py\n<<<<<<< SEARCH\n=======\nZ = 0\n>>>>>>> REPLACE\n"
+                        "a.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 5\n>>>>>>> REPLACE")
+    assert [e.path for e in edits] == ["a.py", "new.py", "a.py"]
+    results = apply_edits(tmp_path, edits)
+    assert [r.applied for r in results] == [True, True, False] and "2 times" in results[2].reason
+    assert (tmp_path / "a.py").read_text() == "x = 1\ny = 3\nx = 1\n" and (tmp_path / "new.py").read_text() == "Z = 0\n"
+    escape = apply_edits(tmp_path, [Edit("../evil.py", "", "bad")])
+    assert not escape[0].applied and not (tmp_path.parent / "evil.py").exists()
+
+
+def test_cli_verify_reports_without_repair(tmp_path):
+    from papercoder.cli import app
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "main.py").write_text("from helpers import go\n\nif __name__ == '__main__':\n    go()\n")
+    (repo / "ok.py").write_text("X = 1\n")
+    result = CliRunner().invoke(app, ["verify", str(repo)])
+    assert result.exit_code == 1, result.output
+    assert "missing_module" in result.output and "main.py:1" in result.output
+    assert "modules importing" in result.output
+    (repo / "helpers.py").write_text("def go():\n    print('ok')\n")
+    result = CliRunner().invoke(app, ["verify", str(repo)])
+    assert result.exit_code == 0, result.output
