@@ -53,9 +53,11 @@ def main() -> None:
     parser.add_argument("--kill-after-coders", type=int, default=2)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--verify", action="store_true", help="keep the verify-and-repair stage (off by default)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="papercoder-resume-"))
-    model = ["--model", args.model, *(["--base-url", args.base_url] if args.base_url else []), "--no-cache"]
+    model = ["--model", args.model, *(["--base-url", args.base_url] if args.base_url else []), "--no-cache",
+             *([] if args.verify else ["--no-verify"])]
     report: dict[str, Any] = {"paper": args.paper, "model": args.model, "work": str(work)}
     work.mkdir(parents=True, exist_ok=True)
 

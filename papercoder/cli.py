@@ -605,6 +605,14 @@ def _print_summary(summary: dict[str, Any], out_dir: Path, seconds: float) -> No
         table.add_row(key.replace("_", " "), str(summary.get(key, "")))
     cost = summary.get("cost_usd")
     table.add_row("cost", "unknown (a model has no price: see --prices)" if cost is None else f"${cost:.4f}")
+    ex = summary.get("executability")
+    if ex:
+        def figures(r: dict[str, Any]) -> str:
+            return (f"{r['compiling']}/{r['python_files']} compile, {r.get('modules_importing')}/{r.get('modules')} "
+                    f"import, smoke {r.get('smoke')}, {r['blocking']} blocking findings")
+
+        table.add_row("verified (before repair)", figures(ex["before"]))
+        table.add_row(f"after {ex['repair_rounds_used']} repair rounds", figures(ex["after"]))
     table.add_row("wall time", f"{seconds:.0f} s")
     table.add_row("repository", str(out_dir / "repo"))
     Console().print(table)
