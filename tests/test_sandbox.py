@@ -120,3 +120,10 @@ def test_execute_reports_imports_smoke_and_missing_packages(tmp_path):
     kinds = {(f.file, f.kind) for f in findings}
     assert kinds == {("broken.py", "import_error"), ("uses_numpy.py", "missing_package")}
     assert next(f for f in findings if f.kind == "import_error").line == 2
+
+
+def test_a_smoke_run_stopped_by_a_missing_package_is_not_blocking(tmp_path):
+    repo = _repo(tmp_path, "import yaml_not_installed_anywhere\n\nif __name__ == '__main__':\n    print('ran')\n")
+    findings, report = execute(repo)
+    assert report["smoke"] == "failed"
+    assert {(f.kind, f.blocking) for f in findings} == {("missing_package", False)}

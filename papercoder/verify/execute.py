@@ -91,6 +91,7 @@ def execute(repo: Path, *, entry_point: str = "main.py", install: bool = False,
     modules = {module_name(p): p for p in paths}
     report: dict[str, Any] = {"python": python, "notes": notes, "modules": len(modules), "modules_importing": 0,
                               "failed_imports": {}, "smoke": "skipped"}
+    repo_tops = {m.split(".")[0] for m in modules}
     with Sandbox(repo, python=python, limits=limits or Limits()) as sbx:
         report["isolation"] = sbx.isolation
         for name, rel in modules.items():
@@ -107,11 +108,18 @@ def execute(repo: Path, *, entry_point: str = "main.py", install: bool = False,
             report["smoke_seconds"] = out.seconds
             if not out.ok:
                 file, line = _where(out.stderr, sbx.root / "repo")
-                findings.append(Finding(file=file or entry_point, line=line,
-                                        kind="timeout" if out.timed_out else "smoke_failed",
-                                        message=(f"the smoke run ran past {sbx.limits.wall_seconds:.0f} s"
-                                                 if out.timed_out else _last_error(out.stderr))))
-                report["smoke_error"] = out.stderr[-3000:]
+                missing = _MISSING.search(out.stderr)
+                if not out.timed_out and missing and missing.group(1).split(".")[0] not in repo_tops:
+                    # not the code's fault where it ran: a package is not installed (see --install)
+                    findings.append(Finding(file=file or entry_point, line=line, kind="missing_package",
+                                            blocking=False, message=f"the smoke run stopped: {missing.group(1)} "
+                                            "is not installed where the code ran"))
+                else:
+                    findings.append(Finding(file=file or entry_point, line=line,
+                                            kind="timeout" if out.timed_out else "smoke_failed",
+                                            message=(f"the smoke run ran past {sbx.limits.wall_seconds:.0f} s"
+                                                     if out.timed_out else _last_error(out.stderr))))
+                    report["smoke_error"] = out.stderr[-3000:]
         report["isolation"] = sbx.isolation
     return findings, report
 
