@@ -46,6 +46,11 @@ class RunContext:
         metadata={"description": "Most tokens of paper text sent to the agents; 0 picks a default per model."},
     )
     temperature: float = field(default=0.0, metadata={"description": "Sampling temperature."})
+    seed: int = field(
+        default=7,
+        metadata={"description": "Sampling seed sent with every request, so that sampled re-asks repeat on a "
+                  "re-run (llama.cpp, vLLM and OpenAI honour it); -1: none."},
+    )
     request_timeout: float = field(
         default=0.0,
         metadata={

@@ -202,6 +202,7 @@ def test_other_compatible_servers_also_get_max_tokens(paper_file, tmp_path):
     with FakeOpenAI(Script()) as server:
         _run(paper_file, _ctx(server, tmp_path / "o"))
     assert all(b["max_tokens"] == b["max_completion_tokens"] and b["temperature"] == 0 for b in server.bodies)
+    assert {b["seed"] for b in server.bodies} == {7}  # sampled re-asks repeat on a re-run
 
 
 def test_dry_run_calls_no_model_and_writes_nothing(paper_file, tmp_path, monkeypatch):

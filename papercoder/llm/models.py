@@ -114,6 +114,8 @@ def request_settings(ctx: RunContext, *, max_tokens: int, code: bool = False) ->
     get ``max_tokens`` in the body, which older vLLM, Ollama and gateways read instead.
     """
     out: dict[str, Any] = {"max_tokens": max_tokens}
+    if ctx.seed >= 0:
+        out["seed"] = ctx.seed
     extra: dict[str, Any] = {}
     if is_reasoning_model(ctx.model):
         if ctx.reasoning_effort:
