@@ -60,10 +60,7 @@ def debug_file(*, state: dict[str, Any], ctx: RunContext, ws: Workspace, repo: P
     for extra in EDITABLE_EXTRA:
         if (repo / extra).is_file():
             context.append(f"`{extra}`:\n```\n{(repo / extra).read_text()[:3000].rstrip()}\n```")
-    allowed = {path, *deps, *EDITABLE_EXTRA} | {f.file for f in findings if f.kind == "missing_module"}
-    missing = [f.message.split()[1].rstrip(":").replace(".", "/") + ".py" for f in findings
-               if f.kind == "missing_module" and f.message.startswith("imports ")]
-    allowed |= set(missing)
+    allowed = {path, *deps, *EDITABLE_EXTRA} | {f.target for f in findings if f.target}
     others = ", ".join(f"`{p}`" for p in sorted(allowed - {path}))
     request = fill("debugger", file=path, findings="\n".join(str(f) for f in findings),
                    traceback=f"\nThe error output of the run:\n```\n{traceback[-2500:]}\n```\n" if traceback else "",

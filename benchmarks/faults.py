@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from papercoder import build_graph  # noqa: E402
 from papercoder.context import RunContext  # noqa: E402
 from papercoder.llm import retry  # noqa: E402
+from papercoder.workspace import run_files  # noqa: E402
 from tests.conftest import Script  # noqa: E402
 from tests.fake_openai import FakeOpenAI, random_faults  # noqa: E402
 
@@ -40,11 +41,6 @@ def _run(paper: Path, ctx: RunContext) -> float:
     started = time.perf_counter()
     build_graph().compile().invoke({"paper": str(paper)}, context=ctx)
     return time.perf_counter() - started
-
-
-def _files(root: Path, url: str) -> dict[str, str]:
-    return {str(p.relative_to(root)): p.read_text().replace(url, "<server>") for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != "run.json" and "rejected" not in p.parts}
 
 
 def _totals(out: Path) -> dict[str, Any]:
@@ -67,13 +63,13 @@ def main() -> None:
     with FakeOpenAI(Script()) as clean:
         report["clean_seconds"] = round(_run(paper, RunContext(model="m", base_url=clean.base_url, cache=False,
                                                                 out_dir=str(work / "clean"))), 2)
-        clean_files = _files(work / "clean", clean.base_url)
+        clean_files = run_files(work / "clean", mask=clean.base_url)
         report["clean_calls"] = clean.requests
     kinds = ("429", "500", "drop", "malformed")
     with FakeOpenAI(Script(), fault=random_faults(args.rate, args.seed, kinds)) as faulty:
         report["fault_seconds"] = round(_run(paper, RunContext(model="m", base_url=faulty.base_url, cache=False,
                                                                 max_retries=10, out_dir=str(work / "faulty"))), 2)
-        faulty_files = _files(work / "faulty", faulty.base_url)
+        faulty_files = run_files(work / "faulty", mask=faulty.base_url)
         report["fault_requests"] = faulty.requests
         report["fault_injected"] = dict(faulty.faults)
         report["fault_failed_share"] = round(sum(faulty.faults.values()) / faulty.requests, 3)

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from papercoder.workspace import run_files
+
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "papercoder.cli"]
 
@@ -35,12 +37,6 @@ def _calls(out: Path) -> list[dict[str, Any]]:
         return json.loads((out / "run.json").read_text()).get("calls", [])
     except (OSError, ValueError):
         return []
-
-
-def _files(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): p.read_text(errors="replace") for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != "run.json" and not p.name.startswith("checkpoints.sqlite")
-            and "rejected" not in p.parts}
 
 
 def main() -> None:
@@ -93,7 +89,7 @@ def main() -> None:
     report["resumed_steps"] = sorted(steps(after))
     # expected: only the step(s) in flight when the process was killed
     report["steps_called_before_and_after"] = sorted(steps(before) & steps(after))
-    ref, got = _files(work / "reference"), _files(killed)
+    ref, got = run_files(work / "reference"), run_files(killed)
     report["files_compared"] = len(ref)
     report["files_differing"] = sorted(k for k in ref.keys() | got.keys() if ref.get(k) != got.get(k))
     report["status"] = json.loads((killed / "run.json").read_text())["status"]

@@ -312,19 +312,11 @@ def _drive(graph_input: Any, ctx: RunContext, out_dir: Path, thread_id: str) -> 
 
 def _review_file(request: dict[str, Any], out_dir: Path) -> Path:
     """Write ``DIR/review.yaml``: the editable part of the plan (files, config.yaml, plan)."""
-    import yaml
+    from papercoder.review import review_yaml
 
-    class _Block(str):
-        pass
-
-    yaml.SafeDumper.add_representer(
-        _Block, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", str(s), style="|"))
     path = out_dir / "review.yaml"
-    doc = {"files": request["files"], "config_yaml": _Block(request["config_yaml"].rstrip() + "\n"),
-           "plan": _Block(request["plan"].rstrip() + "\n")}
     path.write_text("# Edit files (path, logic, depends_on), config_yaml or plan, then:\n"
-                    f"#   papercoder review {out_dir} --edit {path}\n"
-                    + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+                    f"#   papercoder review {out_dir} --edit {path}\n" + review_yaml(request), encoding="utf-8")
     return path
 
 

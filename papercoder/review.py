@@ -134,3 +134,21 @@ def _edit_files(state: PaperCoderState, files: list[FileLogic]) -> dict[str, Any
     ws.write_artifact("logic_design.json", design)
     dag = build_dag({**state, "architecture": arch, "logic_design": design})
     return {"architecture": arch, "logic_design": design, **dag}
+
+
+class _Block(str):
+    """A string dumped as a YAML literal block (``|``), so edited text keeps its lines."""
+
+
+class _ReviewDumper(yaml.SafeDumper):
+    """SafeDumper that writes :class:`_Block` strings as literal blocks."""
+
+
+_ReviewDumper.add_representer(_Block, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", str(s), style="|"))
+
+
+def review_yaml(request: dict[str, Any]) -> str:
+    """The editable part of a review request (files, config.yaml, plan) as YAML for a person to edit."""
+    doc = {"files": request["files"], "config_yaml": _Block(request["config_yaml"].rstrip() + "\n"),
+           "plan": _Block(request["plan"].rstrip() + "\n")}
+    return yaml.dump(doc, Dumper=_ReviewDumper, sort_keys=False, allow_unicode=True, width=110)

@@ -227,6 +227,21 @@ def totals(calls: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def run_files(out_dir: Path, *, mask: str = "") -> dict[str, str]:
+    """The text of every file a run wrote, keyed by relative path, for comparing two runs.
+
+    Left out: what differs between equal runs (``run.json`` with its timings, the checkpoint database) and
+    rejected answers kept for inspection. ``mask`` (a server address, say) is replaced by ``<server>``.
+    """
+    out = {}
+    for p in sorted(out_dir.rglob("*")):
+        if p.is_file() and p.name != "run.json" and not p.name.startswith("checkpoints.sqlite") \
+                and "rejected" not in p.relative_to(out_dir).parts:
+            text = p.read_text(errors="replace")
+            out[str(p.relative_to(out_dir))] = text.replace(mask, "<server>") if mask else text
+    return out
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

@@ -13,6 +13,7 @@ from papercoder import build_graph
 from papercoder.context import RunContext
 from papercoder.llm import BudgetExceeded, StageError, retry
 from papercoder.llm.jsonparse import JSONAnswerError, extract_json
+from papercoder.workspace import run_files
 from tests.conftest import Script
 from tests.fake_openai import FakeOpenAI, random_faults
 
@@ -31,12 +32,6 @@ def _run(paper: Path, ctx: RunContext) -> dict:
     return build_graph().compile().invoke({"paper": str(paper)}, context=ctx)
 
 
-def _files(root: Path, server: FakeOpenAI) -> dict[str, str]:
-    """Every artifact and repository file, the server's address left out (run.json holds timings)."""
-    return {str(p.relative_to(root)): p.read_text().replace(server.base_url, "<server>")
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != "run.json" and "rejected" not in p.parts}
-
-
 def _run_json(out: Path) -> dict:
     return json.loads((out / "run.json").read_text())
 
@@ -48,7 +43,7 @@ def test_pipeline_under_faults_gives_the_clean_run_s_artifacts(paper_file, tmp_p
     with FakeOpenAI(Script(), fault=plan, hang_seconds=2.0) as faulty:
         _run(paper_file, _ctx(faulty, tmp_path / "faulty", request_timeout=0.5, max_retries=8))
     assert sum(faulty.faults.values()) >= 3 and len(faulty.faults) >= 3, faulty.faults
-    assert _files(tmp_path / "faulty", faulty) == _files(tmp_path / "clean", clean)
+    assert run_files(tmp_path / "faulty", mask=faulty.base_url) == run_files(tmp_path / "clean", mask=clean.base_url)
     run = _run_json(tmp_path / "faulty")
     assert run["status"] == "completed"
     assert run["totals"]["retries"] == sum(faulty.faults.values()) == faulty.requests - faulty.answered
@@ -131,7 +126,7 @@ def test_a_second_run_is_served_from_the_cache(paper_file, tmp_path):
         assert server.requests == made
     second = _run_json(tmp_path / "second")
     assert second["totals"]["calls"] == 0 and second["totals"]["cache_hits"] == made
-    assert _files(tmp_path / "second", server) == _files(tmp_path / "first", server)
+    assert run_files(tmp_path / "second", mask=server.base_url) == run_files(tmp_path / "first", mask=server.base_url)
 
 
 def test_a_changed_setting_is_not_served_from_the_cache(paper_file, tmp_path):

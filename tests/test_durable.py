@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+from papercoder.workspace import run_files
 from tests.conftest import Script
 from tests.fake_openai import FakeOpenAI
 
@@ -20,11 +21,6 @@ def _cli(*args: str, **kw) -> list[str]:
 
 def _env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"), "COLUMNS": "200"}
-
-
-def _files(root: Path, url: str) -> dict[str, str]:
-    return {str(p.relative_to(root)): p.read_text().replace(url, "<server>") for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != "run.json" and not p.name.startswith("checkpoints.sqlite")}
 
 
 def _request(body: dict) -> str:
@@ -79,7 +75,7 @@ def test_sigkill_in_the_middle_of_coding_then_resume(paper_file, tmp_path):
     assert {"coder data.py", "coder model.py"} <= set(before) and "coder train.py" not in before
     # only what had not finished is asked again: the killed coder and the generations after it
     assert sorted(after) == ["coder main.py", "coder model.py", "coder train.py"]
-    assert _files(out, server.base_url) == _files(clean, server.base_url)
+    assert run_files(out, mask=server.base_url) == run_files(clean, mask=server.base_url)
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "completed" and run["resumes"][0]["status_before"] == "running"
     assert run["totals"]["calls"] == len(before) - 1 + len(after)  # the killed call never answered

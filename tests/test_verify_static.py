@@ -43,6 +43,7 @@ def test_every_seeded_defect_is_found_and_nothing_else(tmp_path):
     by_kind = {f.kind: f.message for f in findings}
     assert "scikit-learn" in by_kind["missing_requirement"] and "Netz" in by_kind["undefined_name"]
     assert "training.lr_rate" in by_kind["config_key"] and "helpers" in by_kind["missing_module"]
+    assert [f.target for f in findings if f.kind == "missing_module"] == ["helpers.py"]
 
 
 def test_syntax_errors_entry_point_and_dag_mismatch(tmp_path):

@@ -29,6 +29,8 @@ class Finding(BaseModel):
     message: str
     blocking: bool = True
     """Whether it stops the code from running (a DAG mismatch, say, does not)."""
+    target: str = ""
+    """For a missing module: the repository file that would resolve the import (the debugger may create it)."""
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.kind}: {self.message}"

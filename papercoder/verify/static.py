@@ -83,7 +83,7 @@ def check_repo(repo: Path, dag: Mapping[str, Any] | None = None) -> list[Finding
                     continue
                 reported_dists.add(dist)
                 if f"{top}.py" in planned_files or not is_known_package(imp.module):
-                    findings.append(Finding(file=rel, line=imp.line, kind="missing_module",
+                    findings.append(Finding(file=rel, line=imp.line, kind="missing_module", target=f"{top}.py",
                                             message=f"imports {imp.module}: no {top}.py in the repository and no "
                                             f"{dist} in requirements.txt"))
                 else:
@@ -107,6 +107,7 @@ def _check_repo_import(imp: Any, rel: str, modules: dict[str, str], packages: se
     out = []
     if imp.module not in modules and imp.module not in packages:
         return [Finding(file=rel, line=imp.line, kind="missing_module",
+                        target=imp.module.replace(".", "/") + ".py",
                         message=f"imports {imp.module}, but the repository has no {imp.module.replace('.', '/')}.py")]
     if imp.module in modules:
         repo_deps.add(modules[imp.module])
