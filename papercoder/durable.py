@@ -60,8 +60,13 @@ def checkpointer(out_dir: Path) -> Iterator[Any]:
 
 
 def config(thread_id: str, concurrency: int) -> dict[str, Any]:
-    """The run config of a durable run's thread."""
-    return {"configurable": {"thread_id": thread_id}, "max_concurrency": max(1, concurrency),
+    """The run config of a durable run's thread.
+
+    A synchronous ``stream`` keeps one of the graph's worker slots for its own waiter, so the graph gets one
+    slot more than the model calls allowed in flight (those are bounded separately, per endpoint); with
+    ``max_concurrency=1`` the waiter would hold the only slot and the run would never start a node.
+    """
+    return {"configurable": {"thread_id": thread_id}, "max_concurrency": max(1, concurrency) + 1,
             "recursion_limit": 500}
 
 

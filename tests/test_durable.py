@@ -84,3 +84,13 @@ def test_sigkill_in_the_middle_of_coding_then_resume(paper_file, tmp_path):
 def test_status_and_resume_of_a_folder_without_a_run(tmp_path):
     result = subprocess.run(_cli("resume", str(tmp_path)), capture_output=True, text=True)
     assert result.returncode == 2 and "no PaperCoder run here" in result.stderr
+
+
+def test_a_run_with_one_call_at_a_time_completes(paper_file, tmp_path):
+    """The CLI streams the graph synchronously: the stream's own waiter must not take the only worker slot."""
+    with FakeOpenAI(Script()) as server:
+        done = subprocess.run(_cli("run", str(paper_file), "--out", str(tmp_path / "one"), "--model", "m",
+                                   "--base-url", server.base_url, "--no-cache", "--no-verify", "--concurrency", "1"),
+                              env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "one" / "run.json").read_text())["status"] == "completed"
