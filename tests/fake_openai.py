@@ -11,6 +11,7 @@ counters of what it answered, to check accounting against. Faults: ``429`` (with
 
 from __future__ import annotations
 
+import inspect
 import json
 import random
 import socket
@@ -34,6 +35,8 @@ class FakeOpenAI:
                  fault: Callable[[int, dict[str, Any]], str | None] | None = None, hang_seconds: float = 3.0,
                  retry_after: float = 0.05):
         self.answer, self.fault, self.hang_seconds, self.retry_after = answer, fault, hang_seconds, retry_after
+        self._wants_body = len(inspect.signature(answer).parameters) >= 2
+        """An answer function of two parameters also gets the request body (seed, response_format, ...)."""
         self.lock = threading.Lock()
         self.requests = 0
         self.answered = 0
@@ -83,7 +86,7 @@ class FakeOpenAI:
             self._fail(h, kind)
             return
         messages = convert_to_messages([(m["role"], m.get("content") or "") for m in body["messages"]])
-        answer = self.answer(messages)
+        answer = self.answer(messages, body) if self._wants_body else self.answer(messages)
         text, finish = answer if isinstance(answer, tuple) else (answer, "stop")
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
         if limit and count_tokens(text) > limit:

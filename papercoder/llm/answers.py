@@ -24,7 +24,7 @@ from papercoder.context import NODE_STAGE, RunContext
 from papercoder.llm.budget import Budget, BudgetExceeded, budget_for
 from papercoder.llm.cache import ResponseCache
 from papercoder.llm.cost import call_cost, price_of
-from papercoder.llm.errors import AnswerError, StageError
+from papercoder.llm.errors import AnswerError, StageError, UnusableAnswerError
 from papercoder.llm.jsonparse import JSONAnswerError, parse_as, schema_instructions
 from papercoder.llm.models import build_chat_model, endpoint_label, is_reasoning_model, model_label, request_settings
 from papercoder.llm.retry import call_with_retries
@@ -173,7 +173,7 @@ def ask(
         convo = [*list(messages), *echo,
                  HumanMessage(content=f"That answer cannot be used: {problem}\n"
                               "Answer the same request again, fixing exactly this.")]
-    raise _fail(ws, node, f"no usable answer after {tries} tries: {problem}", file)
+    raise _fail(ws, node, f"no usable answer after {tries} tries: {problem}", file, kind=UnusableAnswerError)
 
 
 def _json_mode(ctx: RunContext) -> str:
@@ -235,7 +235,7 @@ def _answer(call: _Call, convo: list[BaseMessage]) -> AIMessage:
     with _semaphore(ctx):
         _emit({"event": "call_start", "node": call.node, "file": call.file, "attempt": call.attempt})
         try:
-            raw = call_with_retries(lambda: runnable.invoke(request), retries=max(0, local_retries),
+            raw = call_with_retries(lambda: _invoke(runnable, request), retries=max(0, local_retries),
                                     on_retry=on_retry)
         except Exception as exc:
             budget.settle(reservation, tokens=0, cost=0.0)
@@ -257,15 +257,37 @@ def _answer(call: _Call, convo: list[BaseMessage]) -> AIMessage:
     return raw
 
 
+def _invoke(runnable: Any, request: list[BaseMessage]) -> AIMessage:
+    """One request; an answer cut at the token limit (or filtered) comes back as a message, not an error.
+
+    In JSON-schema mode the OpenAI SDK raises on such answers; they are answers like any other, re-asked by
+    :func:`ask` with the reason.
+    """
+    try:
+        return runnable.invoke(request)
+    except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as exc:
+        completion = getattr(exc, "completion", None)
+        choice = completion.choices[0] if completion is not None and completion.choices else None
+        usage = getattr(completion, "usage", None)
+        finish = "length" if isinstance(exc, openai.LengthFinishReasonError) else "content_filter"
+        return AIMessage(
+            content=(choice.message.content or "") if choice is not None else "",
+            response_metadata={"finish_reason": finish},
+            usage_metadata={"input_tokens": usage.prompt_tokens, "output_tokens": usage.completion_tokens,
+                            "total_tokens": usage.total_tokens} if usage is not None else None,
+        )
+
+
 def _budget(call: _Call) -> Budget:
     spent = call.ws.read_run().get("totals", {})
     return budget_for(f"{call.ws.root}#{call.ws.run_id}", max_cost=call.ctx.max_cost,
                       max_tokens=call.ctx.max_total_tokens, spent=spent)
 
 
-def _fail(ws: Workspace, node: str, problem: str, file: str | None) -> StageError:
+def _fail(ws: Workspace, node: str, problem: str, file: str | None,
+          kind: type[StageError] = StageError) -> StageError:
     """Mark the run failed in run.json (whoever runs the graph) and build the error to raise."""
-    error = StageError(node, problem, file=file)
+    error = kind(node, problem, file=file)
     ws.update_run(status="failed", error={"stage": node, "file": file, "message": str(error)})
     return error
 

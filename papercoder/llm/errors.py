@@ -14,3 +14,7 @@ class StageError(RuntimeError):
         self.stage, self.problem, self.file = stage, problem, file
         where = f"{stage} ({file})" if file else stage
         super().__init__(f"{where}: {problem}")
+
+
+class UnusableAnswerError(StageError):
+    """The endpoint answered, but no answer was usable within the re-ask bound."""
