@@ -1,4 +1,4 @@
-"""Command line: ``papercoder run``, ``resume``, ``status`` and ``ingest``."""
+"""Command line: ``papercoder run``, ``resume``, ``status``, ``review``, ``verify``, ``ingest``, ``eval``."""
 
 from __future__ import annotations
 
@@ -608,6 +608,15 @@ def _print_summary(summary: dict[str, Any], out_dir: Path, seconds: float) -> No
     table.add_row("wall time", f"{seconds:.0f} s")
     table.add_row("repository", str(out_dir / "repo"))
     Console().print(table)
+
+
+def _register_eval_commands() -> None:
+    from papercoder.eval.command import eval_cmd
+
+    app.command("eval")(eval_cmd)
+
+
+_register_eval_commands()
 
 
 def _terminate(signum: int, frame: object) -> None:

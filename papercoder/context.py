@@ -13,7 +13,8 @@ STAGES = ("planning", "analysis", "coding")
 KIND_STAGE = {"plan": "planning", "design": "planning", "config": "planning", "analysis": "analysis",
               "code": "coding"}
 NODE_STAGE = {"planner": "planning", "architect": "planning", "logic_designer": "planning",
-              "config_writer": "planning", "analyst": "analysis", "coder": "coding", "debugger": "coding"}
+              "config_writer": "planning", "analyst": "analysis", "coder": "coding", "debugger": "coding",
+              "judge": "judge", "grader": "judge"}
 
 
 @dataclass(kw_only=True)
@@ -134,6 +135,18 @@ class RunContext:
                   "packages are reported)."},
     )
     smoke_seconds: float = field(default=180.0, metadata={"description": "Wall-clock limit of the smoke run."})
+    judge_model: str = field(
+        default="", metadata={"description": "Model spec of the evaluation judge and rubric grader ('' = model)."}
+    )
+    judge_samples: int = field(default=8, metadata={"description": "Judge verdicts averaged per repository."})
+    judge_temperature: float = field(
+        default=0.7, metadata={"description": "Sampling temperature of the judge's samples (each has its own seed)."}
+    )
+    judge_window: int = field(
+        default=0,
+        metadata={"description": "Tokens of paper + code a judge may read; 0 picks one per model (12k embedded, "
+                  "100k hosted)."},
+    )
     prices_path: str = field(
         default="", metadata={"description": "YAML price table merged over the shipped one ('' = only the shipped)."}
     )
@@ -154,6 +167,12 @@ class RunContext:
             return self
         name, _, url = spec.partition("@") if "@http" in spec else (spec, "", "")
         return replace(self, model=name, base_url=url or ("" if name == LOCAL_MODEL else self.base_url))
+
+    def effective_judge_window(self) -> int:
+        """Tokens of paper and code a judge call may hold (the embedded model prefills ~25 tok/s here)."""
+        if self.judge_window > 0:
+            return self.judge_window
+        return 12000 if self.for_stage("judge").is_local else 100000
 
     def uses_local(self) -> bool:
         """Whether any stage runs on the embedded model."""

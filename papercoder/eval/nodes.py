@@ -1,0 +1,152 @@
+"""Nodes of the evaluation graph.
+
+prepare (view, metrics, leaves), then judge samples and leaf grades in parallel (one ``Send`` each), then
+report (eval.json, the graded tree).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from langgraph.runtime import Runtime
+from langgraph.types import Send
+
+from papercoder.agents.conversation import context_of
+from papercoder.agents.grader import grade_leaf
+from papercoder.agents.judge import judge_sample
+from papercoder.context import RunContext
+from papercoder.eval.metrics import run_folder_of, static_metrics
+from papercoder.eval.rubric import code_dev_leaves, load_rubric, score_tree
+from papercoder.eval.state import EvalState
+from papercoder.eval.view import build_view, leaf_view
+from papercoder.llm.models import model_label
+from papercoder.workspace import Workspace
+
+VIEW_FILE = "view.json"
+
+
+class EvalInputError(ValueError):
+    """An evaluation input (repository, reference, rubric) that cannot be used."""
+
+
+def default_eval_dir(repo: Path) -> Path:
+    """``RUN/eval`` for a run's repository, else ``<repo>-eval`` beside it."""
+    run = run_folder_of(repo)
+    return run / "eval" if run is not None else repo.resolve().parent / f"{repo.resolve().name}-eval"
+
+
+def _ws(state: dict[str, Any]) -> Workspace:
+    return Workspace(state["out_dir"])
+
+
+def _folder(value: str | None, what: str) -> Path | None:
+    if not value:
+        return None
+    path = Path(value).expanduser().resolve()
+    if not path.is_dir():
+        raise EvalInputError(f"{value}: the {what} is not a folder")
+    return path
+
+
+def prepare(state: EvalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Check the inputs, build the judges' view, count the static metrics, list the rubric's leaves."""
+    ctx = context_of(runtime)
+    repo = _folder(state["repo"], "repository to evaluate")
+    assert repo is not None
+    reference = _folder(state.get("reference"), "reference repository")
+    out = Path(state.get("out_dir") or default_eval_dir(repo)).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    leaves: list[dict[str, Any]] = []
+    if state.get("rubric"):
+        leaves = [{"id": leaf.id, "requirements": leaf.requirements}
+                  for leaf in code_dev_leaves(load_rubric(state["rubric"]))]
+    view = build_view(paper=state["paper"], repo=repo, window=ctx.effective_judge_window(), reference=reference)
+    ws = Workspace(out)
+    ws.write_artifact(VIEW_FILE, view)
+    ws.update_run(status="running", kind="evaluation", repo=str(repo), paper=state["paper"],
+                  judge_model=model_label(ctx.for_stage("judge")), started=time.time(), view=view["info"])
+    return {"out_dir": str(out), "repo": str(repo), "metrics": static_metrics(repo), "leaves": leaves,
+            "view": {"info": view["info"]}}
+
+
+def fan_out(state: EvalState, runtime: Runtime[RunContext]) -> list[Send]:
+    """One task per judge sample and per rubric leaf (finished ones are kept by the checkpointer)."""
+    ctx = context_of(runtime)
+    base = {"out_dir": state["out_dir"], "repo": state["repo"]}
+    sends = []
+    if state.get("judge", True):
+        sends += [Send("judge_sample", {**base, "k": k}) for k in range(max(0, ctx.judge_samples))]
+    sends += [Send("grade_leaf", {**base, "leaf": leaf}) for leaf in state.get("leaves", [])]
+    return sends or [Send("report", state)]
+
+
+def _view(out_dir: str) -> dict[str, Any]:
+    return json.loads((Path(out_dir) / "artifacts" / VIEW_FILE).read_text(encoding="utf-8"))
+
+
+def judge_sample_node(task: dict[str, Any], runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """One judge verdict, kept in ``artifacts/judge/sample-K.json``."""
+    ws = _ws(task)
+    result = judge_sample(view=_view(task["out_dir"]), k=task["k"], ctx=context_of(runtime), ws=ws)
+    ws.write_artifact(f"judge/sample-{task['k']}.json", result)
+    return {"samples": {str(task["k"]): result}}
+
+
+def grade_leaf_node(task: dict[str, Any], runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """One rubric leaf graded, kept in ``artifacts/grades/ID.json``."""
+    ws = _ws(task)
+    leaf = task["leaf"]
+    text, shown = leaf_view(_view(task["out_dir"]), Path(task["repo"]), leaf["requirements"])
+    result = grade_leaf(text=text, shown=shown, leaf=leaf, ctx=context_of(runtime), ws=ws)
+    ws.write_artifact(f"grades/{leaf['id']}.json", result)
+    return {"grades": {leaf["id"]: result}}
+
+
+def judge_summary(samples: dict[str, Any]) -> dict[str, Any] | None:
+    """Mean, spread and counts of the judge's usable verdicts (None when no sample was asked)."""
+    if not samples:
+        return None
+    ordered = [samples[k] for k in sorted(samples, key=int)]
+    scores = [s["score"] for s in ordered if s.get("score") is not None]
+    return {"score": round(statistics.fmean(scores), 3) if scores else None,
+            "stdev": round(statistics.stdev(scores), 3) if len(scores) > 1 else 0.0 if scores else None,
+            "min": min(scores, default=None), "max": max(scores, default=None), "scores": scores,
+            "samples": len(ordered), "valid": len(scores), "dropped": len(ordered) - len(scores),
+            "drop_reasons": [s["dropped"] for s in ordered if s.get("score") is None],
+            "critiques": next((s["critiques"] for s in ordered if s.get("critiques")), [])}
+
+
+def report(state: EvalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Aggregate: judge mean and spread, the rubric's weighted Code-Dev score; write eval.json."""
+    ctx = context_of(runtime)
+    ws = _ws(state)
+    run = ws.read_run()
+    result: dict[str, Any] = {"repo": state["repo"], "paper": state["paper"],
+                              "mode": "reference-based" if state.get("reference") else "reference-free",
+                              "judge_model": model_label(ctx.for_stage("judge")), "metrics": state.get("metrics", {}),
+                              "view": (state.get("view") or {}).get("info", {})}
+    judged = judge_summary(state.get("samples") or {})
+    if judged is not None:
+        result["judge"] = judged
+    if state.get("rubric"):
+        grades = state.get("grades") or {}
+        tree = score_tree(load_rubric(state["rubric"]), {k: int(g["score"]) for k, g in grades.items()
+                                                         if g.get("graded")})
+        ws.write_artifact("graded_tree.json", tree or {})
+        result["rubric"] = {"path": state["rubric"], "leaves": len(state.get("leaves", [])),
+                            "graded": sum(1 for g in grades.values() if g.get("graded")),
+                            "ungraded": sum(1 for g in grades.values() if not g.get("graded")),
+                            "met": sum(1 for g in grades.values() if g.get("score") == 1),
+                            "score": tree["score"] if tree else None}
+    totals = run.get("totals", {})
+    result["totals"] = {k: totals.get(k) for k in ("calls", "input_tokens", "output_tokens", "cached_input_tokens",
+                                                   "cost_usd", "cache_hits")}
+    result["wall_seconds"] = round(time.time() - float(run.get("started") or time.time()), 1)
+    (Path(state["out_dir"]) / "eval.json").write_text(json.dumps(result, indent=2, ensure_ascii=False),
+                                                      encoding="utf-8")
+    ws.update_run(status="completed", error=None, result={k: result.get(k) for k in ("judge", "rubric")})
+    return {"result": result}
