@@ -611,9 +611,11 @@ def _print_summary(summary: dict[str, Any], out_dir: Path, seconds: float) -> No
 
 
 def _register_eval_commands() -> None:
+    from papercoder.batch.command import batch_cmd
     from papercoder.eval.command import eval_cmd
 
     app.command("eval")(eval_cmd)
+    app.command("batch")(batch_cmd)
 
 
 _register_eval_commands()

@@ -6,6 +6,7 @@ OpenAI-compatible server, chosen through the run context as a Studio user would.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -29,7 +30,7 @@ ENV = {**os.environ, "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CH
 
 def test_langgraph_validate():
     result = subprocess.run([LANGGRAPH, "validate"], cwd=ROOT, env=ENV, capture_output=True, text=True)
-    assert result.returncode == 0 and "4 graphs found" in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 0 and "5 graphs found" in result.stdout, result.stdout + result.stderr
 
 
 def _free_port() -> int:
@@ -72,7 +73,7 @@ def test_graphs_schemas_a_planning_run_and_a_resumed_review(server, paper_file, 
 
     client = get_sync_client(url=server)
     assistants = {a["graph_id"]: a["assistant_id"] for a in client.assistants.search()}
-    assert set(assistants) >= {"papercoder", "planning", "coding", "verify"}
+    assert set(assistants) >= {"papercoder", "planning", "coding", "verify", "evaluation"}
     schemas = client.assistants.get_schemas(assistants["papercoder"])
     assert "paper" in schemas["input_schema"]["properties"]
     assert set(schemas["output_schema"]["properties"]) >= {"out_dir", "repo_dir", "files", "summary"}
@@ -100,3 +101,27 @@ def test_graphs_schemas_a_planning_run_and_a_resumed_review(server, paper_file, 
                                 command={"resume": {"action": "approve"}}, context=review_ctx)
         assert done["summary"]["status"] == "completed" and "main.py" in done["files"]
         assert model.answered == 4 + 12  # 4 planning calls for the planning graph; 4 + 4 + 4 for the full one
+
+
+def test_a_batch_through_the_server(server, tmp_path):
+    """`papercoder batch --server`: two papers generated and evaluated as runs of the server's graphs."""
+    from typer.testing import CliRunner
+
+    from papercoder.cli import app
+    from tests.test_batch import Everything, _papers
+
+    papers = _papers(tmp_path / "p", 2)
+    (tmp_path / "list.txt").write_text("\n".join(map(str, papers)))
+    args = ["batch", str(tmp_path / "list.txt"), "--out", str(tmp_path / "b"), "--model", "m", "--no-cache",
+            "--no-verify", "--eval", "--samples", "1", "--server", server]
+    with FakeOpenAI(Everything()) as model:
+        res = CliRunner().invoke(app, [*args, "--base-url", model.base_url])
+        assert res.exit_code == 0, res.output
+        asked = model.answered
+        again = CliRunner().invoke(app, [*args, "--base-url", model.base_url])
+        assert again.exit_code == 0 and model.answered == asked  # collected from the server, not run again
+    ledger = json.loads((tmp_path / "b/batch.json").read_text())["papers"]
+    assert all(e["thread_id"] and e["eval_thread_id"] for e in ledger.values())
+    rows = json.loads((tmp_path / "b/summary.json").read_text())["papers"]
+    assert [(r["status"], r["judge_score"], r["rubric_score"]) for r in rows] == [("completed", 4.0, 0.25)] * 2
+    assert (tmp_path / "b/papers/paper1/repo/main.py").is_file()
