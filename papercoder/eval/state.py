@@ -34,15 +34,9 @@ class EvalOutput(TypedDict):
     """The content of eval.json."""
 
 
-class EvalState(TypedDict):
-    """The whole state of one evaluation."""
+class EvalState(EvalInput):
+    """The whole state of one evaluation: the input, and what the nodes add."""
 
-    repo: str
-    paper: str
-    reference: NotRequired[str]
-    rubric: NotRequired[str]
-    out_dir: NotRequired[str]
-    judge: NotRequired[bool]
     view: NotRequired[dict[str, Any]]
     """The paper and code the judges read (text, selection records, budgets)."""
     metrics: NotRequired[dict[str, Any]]
