@@ -13,7 +13,7 @@ from papercoder import depgraph
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
-from papercoder.schemas import FileLogic, LogicDesign, LogicDesignAnswer
+from papercoder.schemas import FileLogic, LogicDesign, LogicDesignAnswer, logic_design_answer
 from papercoder.state import PaperCoderState
 from papercoder.workspace import normalize_rel
 
@@ -103,7 +103,8 @@ def logic_designer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict
         return answer
 
     answer = ask(ctx=ctx, ws=ws, node="logic_designer", messages=planning_messages(state, ctx, "logic_designer"),
-                 parse=parse, schema=LogicDesignAnswer, max_tokens=ctx.max_tokens("design"))
+                 parse=parse, schema=logic_design_answer(ctx.effective_max_files()),
+                 max_tokens=ctx.max_tokens("design"))
     design = repair(files, descriptions, answer)
     data = design.model_dump()
     ws.write_artifact("logic_design.json", data)

@@ -7,7 +7,9 @@ unbounded array tends to run on to its token limit.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import functools
+
+from pydantic import BaseModel, Field, create_model
 
 ENTRY_POINT_NAMES = ("main.py", "train.py", "run.py", "run_experiment.py", "run_experiments.py")
 
@@ -29,6 +31,9 @@ class Architecture(BaseModel):
     sequence_diagram: str
 
 
+LOGIC_TASKS_DEFAULT = 20
+
+
 class FileLogic(BaseModel):
     """One task of the logic design: a file, what it does and what it needs."""
 
@@ -48,12 +53,27 @@ class LogicDesignAnswer(BaseModel):
         max_length=12, description="Third-party pip packages, e.g. 'torch>=2.0' or 'numpy'. No stdlib modules."
     )
     tasks: list[FileLogic] = Field(
-        max_length=20, description="Every file of the list, in the order they should be written (dependencies first)."
+        max_length=LOGIC_TASKS_DEFAULT,
+        description="Every file of the list, in the order they should be written (dependencies first).",
     )
     shared_knowledge: str = Field(
         max_length=1200,
         description="Constants, config keys, interfaces and conventions every file must respect.",
     )
+
+
+@functools.lru_cache(maxsize=8)
+def logic_design_answer(max_files: int) -> type[LogicDesignAnswer]:
+    """The logic designer's answer schema for a plan of up to ``max_files`` files.
+
+    The default bound (20 tasks) keeps small models' answers short; a larger plan (``--max-files 40``)
+    gets a subclass that admits one task per planned file.
+    """
+    if max_files <= LOGIC_TASKS_DEFAULT:
+        return LogicDesignAnswer
+    return create_model(f"LogicDesignAnswerUpTo{max_files}", __base__=LogicDesignAnswer,
+                        tasks=(list[FileLogic], Field(max_length=max_files,
+                                                      description=LogicDesignAnswer.model_fields["tasks"].description)))
 
 
 class LogicDesign(BaseModel):

@@ -27,6 +27,9 @@ import platformdirs
 
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
+_RUNS: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+"""run.json as last written or read by this process, by path, with the file's (inode, size, mtime): a writer
+appends one call record without parsing the whole file again, unless another process has written since."""
 
 
 class UnsafePathError(ValueError):
@@ -159,43 +162,64 @@ class Workspace:
             WorkspaceError: When another run has since taken over the folder (this writer is stale).
         """
         with self._lock:
-            run = json.loads(self.run_json.read_text(encoding="utf-8")) if self.run_json.exists() else {}
-            if self.run_id and run.get("run_id") not in (None, self.run_id):
-                raise WorkspaceError(f"{self.root}: another run ({run['run_id']}) has taken over this folder; "
-                                     f"this run ({self.run_id}) stops writing")
-            return run
+            return json.loads(json.dumps(self._load_run()))
+
+    def _load_run(self) -> dict[str, Any]:
+        """run.json as a dict owned by this process's cache: callers hold the lock and write it back."""
+        key = str(self.run_json)
+        try:
+            st = self.run_json.stat()
+        except FileNotFoundError:
+            _RUNS.pop(key, None)
+            return {}
+        sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+        cached = _RUNS.get(key)
+        if cached is not None and cached[0] == sig:
+            run = cached[1]
+        else:
+            run = json.loads(self.run_json.read_text(encoding="utf-8"))
+            _RUNS[key] = (sig, run)
+        if self.run_id and run.get("run_id") not in (None, self.run_id):
+            raise WorkspaceError(f"{self.root}: another run ({run['run_id']}) has taken over this folder; "
+                                 f"this run ({self.run_id}) stops writing")
+        return run
+
+    def _write_run(self, run: dict[str, Any]) -> None:
+        _atomic_write(self.run_json, json.dumps(run, indent=2, ensure_ascii=False))
+        st = self.run_json.stat()
+        _RUNS[str(self.run_json)] = ((st.st_ino, st.st_size, st.st_mtime_ns), run)
 
     def update_run(self, **fields: Any) -> dict[str, Any]:
         """Merge ``fields`` into run.json and recompute the totals."""
         with self._lock:
-            run = self.read_run()
+            run = self._load_run()
             run.update(fields)
             run["totals"] = totals(run.get("calls", []))
             run["updated_at"] = _now()
-            _atomic_write(self.run_json, json.dumps(run, indent=2, ensure_ascii=False))
-            return run
+            self._write_run(run)
+            return json.loads(json.dumps(run))
 
     def record_call(self, record: dict[str, Any]) -> dict[str, Any]:
         """Append one model call's record to run.json; returns the run's new totals."""
         with self._lock:
-            run = self.read_run()
+            run = self._load_run()
             run.setdefault("calls", []).append(record)
             models = set(run.get("models", []))
             models.add(record.get("model", ""))
             run["models"] = sorted(m for m in models if m)
             run["totals"] = totals(run["calls"])
             run["updated_at"] = _now()
-            _atomic_write(self.run_json, json.dumps(run, indent=2, ensure_ascii=False))
-            return run["totals"]
+            self._write_run(run)
+            return json.loads(json.dumps(run["totals"]))
 
     def record_error(self, error: dict[str, Any]) -> None:
         """Append a recorded (non-fatal) problem to run.json."""
         with self._lock:
-            run = self.read_run()
+            run = self._load_run()
             errors = run.setdefault("errors", [])
             if error not in errors:
                 errors.append(error)
-            _atomic_write(self.run_json, json.dumps(run, indent=2, ensure_ascii=False))
+            self._write_run(run)
 
 
 def totals(calls: list[dict[str, Any]]) -> dict[str, Any]:

@@ -42,6 +42,7 @@ def encoder():  # noqa: ANN201 - tiktoken.Encoding
     return tiktoken.get_encoding(ENCODING)
 
 
+@functools.lru_cache(maxsize=1024)
 def count_tokens(text: str) -> int:
-    """Number of tokens in ``text``."""
+    """Number of tokens in ``text`` (remembered: every prompt of a run repeats the same paper and context)."""
     return len(encoder().encode(text, disallowed_special=())) if text else 0
