@@ -7,14 +7,16 @@ parsed (``ast``), never executed.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from typing import Any
 
 import yaml
 
 
+@functools.lru_cache(maxsize=16)
 def load(config_yaml: str) -> dict[str, Any]:
-    """The config as a dict (empty when it does not parse)."""
+    """The config as a dict (empty when it does not parse); shared between callers: read it, never change it."""
     try:
         data = yaml.safe_load(config_yaml)
     except yaml.YAMLError:

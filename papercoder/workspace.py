@@ -185,7 +185,7 @@ class Workspace:
         return run
 
     def _write_run(self, run: dict[str, Any]) -> None:
-        _atomic_write(self.run_json, json.dumps(run, indent=2, ensure_ascii=False))
+        _atomic_write(self.run_json, dump_run(run))
         st = self.run_json.stat()
         _RUNS[str(self.run_json)] = ((st.st_ino, st.st_size, st.st_mtime_ns), run)
 
@@ -220,6 +220,25 @@ class Workspace:
             if error not in errors:
                 errors.append(error)
             self._write_run(run)
+
+
+def dump_run(run: dict[str, Any]) -> str:
+    """run.json's text: one top-level key per line and one call record per line.
+
+    Readable, and written by json's C encoder (``indent`` would switch to the pure-Python one, which made
+    rewriting run.json after every call the largest cost of a run with an instant model).
+    """
+    def one(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for key, value in run.items():
+        if key == "calls" and isinstance(value, list) and value:
+            body = ",\n    ".join(one(c) for c in value)
+            lines.append(f'  {one(key)}: [\n    {body}\n  ]')
+        else:
+            lines.append(f"  {one(key)}: {one(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def totals(calls: list[dict[str, Any]]) -> dict[str, Any]:

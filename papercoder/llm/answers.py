@@ -201,7 +201,7 @@ def _answer(call: _Call, convo: list[BaseMessage]) -> AIMessage:
     settings.update(model=model_label(ctx), mode=mode,
                     schema=call.schema.model_json_schema() if call.schema is not None and mode != "text" else None)
     cache = ResponseCache.shared(ctx.cache_path) if ctx.cache else None
-    key = ResponseCache.key(request, settings)
+    key = ResponseCache.key(request, settings) if cache is not None else ""
     started = time.monotonic()
     if cache is not None and (hit := cache.lookup(key)) is not None:
         _record(call, request, hit, started, cache_hit=True)
