@@ -2,7 +2,8 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/resume.py [PAPER] [--model local] [--kill-after-coders 2] [--work DIR] [--json out.json]
+    python benchmarks/resume.py [PAPER] [--model local] [--kill-after-coders 2] [--max-files N] [--work DIR]
+        [--json out.json]
 
 1. ``papercoder run PAPER --no-cache`` to completion (the reference);
 2. ``papercoder run PAPER --no-cache`` again, killed with SIGKILL once ``--kill-after-coders`` coder calls
@@ -50,10 +51,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--verify", action="store_true", help="keep the verify-and-repair stage (off by default)")
+    parser.add_argument("--max-files", type=int, default=0, help="most code files to plan (0: per-model default)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="papercoder-resume-"))
     model = ["--model", args.model, *(["--base-url", args.base_url] if args.base_url else []), "--no-cache",
-             *([] if args.verify else ["--no-verify"])]
+             *([] if args.verify else ["--no-verify"]),
+             *(["--max-files", str(args.max_files)] if args.max_files else [])]
     report: dict[str, Any] = {"paper": args.paper, "model": args.model, "work": str(work)}
     work.mkdir(parents=True, exist_ok=True)
 
