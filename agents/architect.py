@@ -94,6 +94,15 @@ def make_parser(root: Any, max_files: int, refused: list[dict[str, Any]]):  # no
             files.append(FileEntry(path="main.py", description="entry point: runs the experiments end to end"))
             refused.append({"stage": "architect", "file": "main.py", "kind": "repair",
                             "problem": "no entry point was listed; added main.py"})
+        if len(files) > max_files and reply.last and entry_point is not None:
+            # --max-files is a limit, not a wish: keep the entry point and the first files listed.
+            others = [f for f in files if f.path != entry_point][:max(0, max_files - 1)]
+            kept = [f for f in files if f.path == entry_point or f in others]
+            dropped = [f.path for f in files if f not in kept]
+            files = kept
+            refused.append({"stage": "architect", "file": ", ".join(dropped), "kind": "repair",
+                            "problem": f"the file list kept asking for more than {max_files} files; "
+                                       f"left out: {', '.join(dropped)}"})
         class_diagram = _diagram(reply.text, "classDiagram")
         if not class_diagram or "class " not in class_diagram:
             problems.append("the '## Data structures and interfaces' section needs a ```mermaid block that "

@@ -421,12 +421,13 @@ def test_architect_answer_with_bold_labels_and_indented_fences_is_read():
     assert arch.sequence_diagram.startswith("sequenceDiagram")
     assert "main->>model: build_model()" in arch.sequence_diagram
     assert "numpy" in arch.implementation_approach
-    # over the cap: re-asked while tries remain, accepted on the last one
+    # over the cap: re-asked while tries remain; on the last one cut to the cap (entry point kept), recorded
     with pytest.raises(Exception, match="use at most 6"):
         make_parser(Path("/nonexistent"), 6, refused)(Reply(text=text, parsed=None, finish_reason="stop",
                                                              last=False))
-    assert len(make_parser(Path("/nonexistent"), 6, refused)(
-        Reply(text=text, parsed=None, finish_reason="stop")).files) == 7
+    cut = make_parser(Path("/nonexistent"), 3, refused)(Reply(text=text, parsed=None, finish_reason="stop"))
+    assert [f.path for f in cut.files] == ["main.py", "data.py", "model.py"] and cut.entry_point == "main.py"
+    assert refused[-1]["kind"] == "repair" and "utils.py" in refused[-1]["problem"]
 
 
 def test_reasks_sample_a_little_above_temperature_zero(scripted, paper_file):
