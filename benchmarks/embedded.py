@@ -36,6 +36,11 @@ DEFAULT = [ROOT / "examples" / "smoothmix.md", SHARED / "transformer" / "paper.t
 
 def figures(out: Path, seconds: float) -> dict[str, Any]:
     """The figures of one finished (or failed) run folder."""
+    if not (out / "run.json").is_file():  # the run failed before it started (its log says why)
+        return {"status": "failed before start", "minutes": round(seconds / 60, 1), "calls": 0, "prompt_tokens": 0,
+                "cached_tokens": 0, "processed_tokens": 0, "cached_share": None, "output_tokens": 0,
+                "resent_after_timeout": 0, "files": None, "lines": None, "planned_files": None,
+                "python_files": None}
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     totals, summary = run.get("totals", {}), run.get("summary", {})
     calls = run.get("calls", [])

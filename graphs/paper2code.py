@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 from papercoder.agents.conversation import context_of
-from papercoder.graphs.coding import build_coding
-from papercoder.graphs.planning import build_planning
-from papercoder.graphs.verify import build_verify
+from papercoder.graphs import coding, planning, verify
 
 from papercoder.context import RunContext
 from papercoder.finalize import finalize
@@ -18,6 +16,9 @@ from papercoder.state import PaperCoderInput, PaperCoderOutput, PaperCoderState
 def build_graph() -> StateGraph:
     """The uncompiled pipeline, so a host compiles it with its own checkpointer.
 
+    The subgraphs are the ones their modules compiled at import (without a checkpointer, so each uses the
+    parent's): a graph built again per run reuses them instead of compiling them again.
+
     Example:
         >>> from papercoder import build_graph
         >>> app = build_graph().compile(checkpointer=my_saver)
@@ -26,9 +27,9 @@ def build_graph() -> StateGraph:
     g = StateGraph(PaperCoderState, input_schema=PaperCoderInput, output_schema=PaperCoderOutput,
                    context_schema=RunContext)
     g.add_node("ingest", ingest)
-    g.add_node("planning", build_planning().compile(name="planning"))
+    g.add_node("planning", planning.graph)
     g.add_node("review", review)
-    g.add_node("coding", build_coding().compile(name="coding"))
+    g.add_node("coding", coding.graph)
     g.add_node("finalize", finalize)
     g.add_node("stop_early", stop_early)
     g.add_edge(START, "ingest")
@@ -36,7 +37,7 @@ def build_graph() -> StateGraph:
     g.add_edge("planning", "review")
     g.add_conditional_edges("review", after_review, ["planning", "coding", "stop_early"])
     g.add_conditional_edges("coding", after_coding, ["finalize", "stop_early"])
-    g.add_node("verify", build_verify().compile(name="verify"))
+    g.add_node("verify", verify.graph)
     g.add_conditional_edges("finalize", lambda state, runtime: "verify" if context_of(runtime).verify else END,
                             ["verify", END])
     g.add_edge("verify", END)

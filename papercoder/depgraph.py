@@ -6,6 +6,7 @@ files that can be written together, dependencies first.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 import networkx as nx
@@ -113,8 +114,19 @@ def to_networkx(dag: Mapping[str, object]) -> nx.DiGraph:
 
 def dependencies_of(dag: Mapping[str, object], path: str) -> list[str]:
     """All files ``path`` depends on, transitively, in task order."""
-    g = to_networkx(dag)
-    if path not in g:
-        return []
-    order = {f: i for i, f in enumerate(dag["nodes"])}  # type: ignore[arg-type]
-    return sorted(nx.ancestors(g, path), key=order.__getitem__)
+    nodes = tuple(dag["nodes"])  # type: ignore[call-overload]
+    edges = tuple(tuple(e) for e in dag["edges"])  # type: ignore[union-attr]
+    return list(_ancestors(nodes, edges).get(path, ()))
+
+
+@functools.lru_cache(maxsize=32)
+def _ancestors(nodes: tuple[str, ...], edges: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, ...]]:
+    """Every node's ancestors in task order, computed once per graph (each analyst and coder asks)."""
+    g = nx.DiGraph()
+    g.add_nodes_from(nodes)
+    g.add_edges_from(edges)
+    order = {f: i for i, f in enumerate(nodes)}
+    found: dict[str, set[str]] = {}
+    for n in nx.topological_sort(g):  # a node's ancestors: its parents and theirs, already known
+        found[n] = set().union(*(found[p] | {p} for p in g.predecessors(n)))
+    return {n: tuple(sorted(found[n], key=order.__getitem__)) for n in nodes}

@@ -28,6 +28,8 @@ import platformdirs
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
 _RUNS: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+# Per run.json: the calls list last written and its records' encoded lines, so each write encodes new calls only.
+_CALL_LINES: dict[str, tuple[list[Any], list[str]]] = {}
 """run.json as last written or read by this process, by path, with the file's (inode, size, mtime): a writer
 appends one call record without parsing the whole file again, unless another process has written since."""
 
@@ -178,6 +180,8 @@ class Workspace:
             run = cached[1]
         else:
             run = json.loads(self.run_json.read_text(encoding="utf-8"))
+            if run.get("calls"):  # recounted once per read from disk; then each recorded call is added
+                run["totals"] = totals(run["calls"])
             _RUNS[key] = (sig, run)
         if self.run_id and run.get("run_id") not in (None, self.run_id):
             raise WorkspaceError(f"{self.root}: another run ({run['run_id']}) has taken over this folder; "
@@ -185,7 +189,15 @@ class Workspace:
         return run
 
     def _write_run(self, run: dict[str, Any]) -> None:
-        _atomic_write(self.run_json, dump_run(run))
+        key = str(self.run_json)
+        calls = run.get("calls")
+        lines: list[str] | None = None
+        if isinstance(calls, list):
+            cached = _CALL_LINES.get(key)
+            lines = cached[1] if cached is not None and cached[0] is calls and len(cached[1]) <= len(calls) else []
+            lines.extend(_encode(c) for c in calls[len(lines):])
+            _CALL_LINES[key] = (calls, lines)
+        _atomic_write(self.run_json, dump_run(run, call_lines=lines))
         st = self.run_json.stat()
         _RUNS[str(self.run_json)] = ((st.st_ino, st.st_size, st.st_mtime_ns), run)
 
@@ -207,10 +219,18 @@ class Workspace:
             models = set(run.get("models", []))
             models.add(record.get("model", ""))
             run["models"] = sorted(m for m in models if m)
-            run["totals"] = totals(run["calls"])
+            if isinstance(run.get("totals"), dict) and len(run["calls"]) > 1:
+                add_call(run["totals"], record)  # the totals match the calls before it (see _load_run)
+            else:
+                run["totals"] = totals(run["calls"])
             run["updated_at"] = _now()
             self._write_run(run)
             return json.loads(json.dumps(run["totals"]))
+
+    def read_totals(self) -> dict[str, Any]:
+        """A copy of the run's totals (cheaper than :meth:`read_run`, which copies every call record)."""
+        with self._lock:
+            return json.loads(json.dumps(self._load_run().get("totals", {})))
 
     def record_error(self, error: dict[str, Any]) -> None:
         """Append a recorded (non-fatal) problem to run.json."""
@@ -222,23 +242,29 @@ class Workspace:
             self._write_run(run)
 
 
-def dump_run(run: dict[str, Any]) -> str:
+def dump_run(run: dict[str, Any], *, call_lines: list[str] | None = None) -> str:
     """run.json's text: one top-level key per line and one call record per line.
 
     Readable, and written by json's C encoder (``indent`` would switch to the pure-Python one, which made
     rewriting run.json after every call the largest cost of a run with an instant model).
-    """
-    def one(value: Any) -> str:
-        return json.dumps(value, ensure_ascii=False)
 
+    Args:
+        run: The run record.
+        call_lines: The call records already encoded, one string per record (the writer keeps them between
+            writes, so a run of N calls encodes N records, not N squared).
+    """
     lines = []
     for key, value in run.items():
         if key == "calls" and isinstance(value, list) and value:
-            body = ",\n    ".join(one(c) for c in value)
-            lines.append(f'  {one(key)}: [\n    {body}\n  ]')
+            body = ",\n    ".join(call_lines if call_lines is not None else map(_encode, value))
+            lines.append(f'  {_encode(key)}: [\n    {body}\n  ]')
         else:
-            lines.append(f"  {one(key)}: {one(value)}")
+            lines.append(f"  {_encode(key)}: {_encode(value)}")
     return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def totals(calls: list[dict[str, Any]]) -> dict[str, Any]:
@@ -247,26 +273,33 @@ def totals(calls: list[dict[str, Any]]) -> dict[str, Any]:
     Tokens, time and cost count the calls the model answered; answers served from the response cache are
     counted apart (``cache_hits``) and cost nothing. ``cost_usd`` is None when a model had no price.
     """
-    def bucket() -> dict[str, Any]:
-        return {"calls": 0, "input_tokens": 0, "cached_input_tokens": 0, "output_tokens": 0, "seconds": 0.0,
-                "cost_usd": 0.0, "cache_hits": 0, "retries": 0}
-
-    out: dict[str, Any] = {**bucket(), "by_node": {}, "by_stage": {}, "by_model": {}}
+    out: dict[str, Any] = {**_bucket(), "by_node": {}, "by_stage": {}, "by_model": {}}
     for c in calls:
-        groups = [out, out["by_node"].setdefault(c.get("node", "?"), bucket()),
-                  out["by_stage"].setdefault(c.get("stage", "?"), bucket()),
-                  out["by_model"].setdefault(c.get("model", "?"), bucket())]
-        for b in groups:
-            b["retries"] += int(c.get("retries", 0))
-            if c.get("cache_hit"):
-                b["cache_hits"] += 1
-                continue
-            b["calls"] += 1
-            for k in ("input_tokens", "cached_input_tokens", "output_tokens"):
-                b[k] += int(c.get(k, 0))
-            b["seconds"] = round(b["seconds"] + float(c.get("seconds", 0.0)), 3)
-            cost = c.get("cost_usd", 0.0)
-            b["cost_usd"] = None if cost is None or b["cost_usd"] is None else b["cost_usd"] + cost
+        add_call(out, c)
+    return out
+
+
+def _bucket() -> dict[str, Any]:
+    return {"calls": 0, "input_tokens": 0, "cached_input_tokens": 0, "output_tokens": 0, "seconds": 0.0,
+            "cost_usd": 0.0, "cache_hits": 0, "retries": 0}
+
+
+def add_call(out: dict[str, Any], c: dict[str, Any]) -> None:
+    """Add one call record to totals made by :func:`totals` (in place)."""
+    groups = [out, out.setdefault("by_node", {}).setdefault(c.get("node", "?"), _bucket()),
+              out.setdefault("by_stage", {}).setdefault(c.get("stage", "?"), _bucket()),
+              out.setdefault("by_model", {}).setdefault(c.get("model", "?"), _bucket())]
+    for b in groups:
+        b["retries"] += int(c.get("retries", 0))
+        if c.get("cache_hit"):
+            b["cache_hits"] += 1
+            continue
+        b["calls"] += 1
+        for k in ("input_tokens", "cached_input_tokens", "output_tokens"):
+            b[k] += int(c.get(k, 0))
+        b["seconds"] = round(b["seconds"] + float(c.get("seconds", 0.0)), 3)
+        cost = c.get("cost_usd", 0.0)
+        b["cost_usd"] = None if cost is None or b["cost_usd"] is None else b["cost_usd"] + cost
     return out
 
 

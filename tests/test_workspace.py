@@ -40,6 +40,33 @@ def test_run_json_records_and_totals(tmp_path):
     assert not (tmp_path / "evil.py").exists()
 
 
+def test_totals_kept_up_to_date_call_by_call_match_a_recount(tmp_path):
+    """record_call adds each call to the totals; the file must agree with totals over all its calls, also
+    when another process wrote run.json in between (the writer's cache is then stale and is dropped)."""
+    import json
+
+    from papercoder.workspace import _CALL_LINES, _RUNS, totals
+
+    ws = Workspace(tmp_path / "run").ensure()
+    for i in range(30):
+        ws.record_call({"node": ["planner", "analyst", "coder"][i % 3], "stage": "s", "model": f"m{i % 2}",
+                        "input_tokens": i, "output_tokens": 1, "seconds": 0.1, "cache_hit": int(i % 7 == 0),
+                        "retries": i % 2, "cost_usd": None if i == 11 else 0.01})
+        if i == 15:  # another process rewrites run.json: the next write must start from the file
+            run = json.loads(ws.run_json.read_text())
+            run["calls"].append({"node": "coder", "model": "m9", "input_tokens": 1000, "output_tokens": 1})
+            ws.run_json.write_text(json.dumps(run))
+            os.utime(ws.run_json, ns=(1, 1))
+            _RUNS.clear()
+            _CALL_LINES.clear()
+    on_disk = json.loads(ws.run_json.read_text())
+    assert len(on_disk["calls"]) == 31
+    assert on_disk["totals"] != totals(on_disk["calls"][:-1])
+    recount = totals(on_disk["calls"])
+    assert on_disk["totals"] == recount and ws.read_totals() == recount
+    assert recount["by_model"]["m9"]["input_tokens"] == 1000 and recount["cost_usd"] is None
+
+
 def test_stale_writer_cannot_touch_a_newer_run(tmp_path):
     from papercoder.workspace import WorkspaceError
 

@@ -279,7 +279,7 @@ def _invoke(runnable: Any, request: list[BaseMessage]) -> AIMessage:
 
 
 def _budget(call: _Call) -> Budget:
-    spent = call.ws.read_run().get("totals", {})
+    spent = call.ws.read_totals()
     return budget_for(f"{call.ws.root}#{call.ws.run_id}", max_cost=call.ctx.max_cost,
                       max_tokens=call.ctx.max_total_tokens, spent=spent)
 
