@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/embedded.py [PAPER ...] [--work DIR] [--verify] [--json out.json]
+    python benchmarks/embedded.py [PAPER ...] [--work DIR] [--verify] [--max-files N] [--json out.json]
 
 Default papers: the project's example (examples/smoothmix.md), ``../shared/papers/transformer/paper.tex`` and
 ``../shared/papers/semantic-self-consistency/paper.pdf``. Each is one ``papercoder run --model local
@@ -61,6 +61,7 @@ def main() -> None:
     parser.add_argument("papers", nargs="*", type=Path, default=DEFAULT)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--verify", action="store_true", help="keep the verify-and-repair stage (off by default)")
+    parser.add_argument("--max-files", type=int, default=0, help="passed to papercoder run (0: its default)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="papercoder-embedded-"))
@@ -71,7 +72,8 @@ def main() -> None:
         started = time.perf_counter()
         with (work / f"{name}.log").open("w") as log:
             subprocess.run([sys.executable, "-m", "papercoder.cli", "run", str(paper), "--out", str(out),
-                            "--model", "local", "--no-cache", *([] if args.verify else ["--no-verify"])],
+                            "--model", "local", "--no-cache", *([] if args.verify else ["--no-verify"]),
+                            *(["--max-files", str(args.max_files)] if args.max_files else [])],
                            stdout=subprocess.DEVNULL, stderr=log, check=False)
         rows.append({"paper": name, **figures(out, time.perf_counter() - started)})
         print(json.dumps(rows[-1]), flush=True)
