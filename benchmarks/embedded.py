@@ -44,6 +44,7 @@ def figures(out: Path, seconds: float) -> dict[str, Any]:
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     totals, summary = run.get("totals", {}), run.get("summary", {})
     calls = run.get("calls", [])
+    ver = run.get("verification") or {}
     timeouts = sum(1 for c in calls for e in c.get("retry_errors", []) if "timeout" in e.lower())
     sent, cached = totals.get("input_tokens", 0), totals.get("cached_input_tokens", 0)
     planned = len(json.loads((out / "artifacts" / "architecture.json").read_text()).get("files", [])) \
@@ -52,7 +53,11 @@ def figures(out: Path, seconds: float) -> dict[str, Any]:
             "prompt_tokens": sent, "cached_tokens": cached, "processed_tokens": sent - cached,
             "cached_share": round(cached / sent, 3) if sent else None, "output_tokens": totals.get("output_tokens"),
             "resent_after_timeout": timeouts, "files": summary.get("files"), "lines": summary.get("lines"),
-            "planned_files": planned, "python_files": summary.get("python_files")}
+            "planned_files": planned, "python_files": summary.get("python_files"),
+            "verify_repair_minutes": round((sum(ver.get("verify_seconds") or [])
+                                            + sum(c.get("seconds", 0) for c in calls if c.get("node") == "debugger"))
+                                           / 60, 1) if ver else None,
+            "executability": ver or None}
 
 
 def main() -> None:
