@@ -87,7 +87,8 @@ def test_a_local_batch_with_evaluation_writes_the_summary(tmp_path):
     with FakeOpenAI(Everything()) as server:
         res = CliRunner().invoke(app, ["batch", str(tmp_path / "list.txt"), "--out", str(tmp_path / "b"),
                                        "--model", "m", "--base-url", server.base_url, "--no-cache", "--no-verify",
-                                       "--eval", "--samples", "2", "--jobs", "2"])
+                                       "--eval", "--samples", "2", "--jobs", "2", "--max-files", "3",
+                                       "--paper-tokens", "900"])
         assert res.exit_code == 0, res.output
         again = server.requests
         res = CliRunner().invoke(app, ["batch", str(tmp_path / "list.txt"), "--out", str(tmp_path / "b"),
@@ -102,6 +103,8 @@ def test_a_local_batch_with_evaluation_writes_the_summary(tmp_path):
     assert md.count("| completed |") == 2 and "4.00 ± 0.00" in md and "0.250" in md
     assert (tmp_path / "b/summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (tmp_path / "b/papers/paper0/eval/eval.json").is_file()
+    run_settings = json.loads((tmp_path / "b/papers/paper1/run.json").read_text())["context"]
+    assert run_settings["max_files"] == 3 and run_settings["paper_token_budget"] == 900
 
 
 def test_a_killed_batch_continues_where_it_stopped(tmp_path):

@@ -23,6 +23,10 @@ def batch_cmd(
     concurrency: Annotated[int, typer.Option(min=1, help="Model calls at once within one paper.")] = 4,
     timeout: Annotated[float, typer.Option(help="Seconds per model call (0: per-model default).")] = 0.0,
     max_cost: Annotated[float, typer.Option(min=0, help="Cost budget per paper (USD, 0: none).")] = 0.0,
+    max_files: Annotated[int, typer.Option(min=0, help="Most code files to plan per paper (0: per-model default).")]
+    = 0,
+    paper_tokens: Annotated[int, typer.Option(min=0, help="Token budget of each paper's text (0: per-model "
+                                                          "default).")] = 0,
     verify: Annotated[bool, typer.Option(help="Verify and repair each repository.")] = True,
     cache: Annotated[bool, typer.Option(help="Answer identical requests from the response cache.")] = True,
     evaluate: Annotated[bool, typer.Option("--eval", help="Evaluate each repository once it is written.")] = False,
@@ -73,7 +77,10 @@ def batch_cmd(
     common = [*(["--timeout", str(timeout)] if timeout else [])]
     options = {
         "run_args": ["--model", model, *url, "--concurrency", str(concurrency), *common,
-                     *(["--max-cost", str(max_cost)] if max_cost else []), "--verify" if verify else "--no-verify",
+                     *(["--max-cost", str(max_cost)] if max_cost else []),
+                     *(["--max-files", str(max_files)] if max_files else []),
+                     *(["--paper-tokens", str(paper_tokens)] if paper_tokens else []),
+                     "--verify" if verify else "--no-verify",
                      "--cache" if cache else "--no-cache"],
         "resume_args": common,
         "eval_args": ["--judge", judge, *(["--base-url", judge_url] if judge_url else []), "--samples", str(samples),
@@ -81,7 +88,8 @@ def batch_cmd(
         "rubric": rubric,
     }
     run_ctx = {"model": model, "base_url": base_url, "concurrency": concurrency, "request_timeout": timeout,
-               "max_cost": max_cost, "verify": verify, "cache": cache}
+               "max_cost": max_cost, "verify": verify, "cache": cache, "max_files": max_files,
+               "paper_token_budget": paper_tokens}
     eval_ctx = {"model": judge, "base_url": judge_url, "judge_samples": samples, "request_timeout": timeout,
                 "cache": cache, "concurrency": concurrency, "verify": False}
 
