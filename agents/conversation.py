@@ -52,9 +52,12 @@ def workspace_of(state: PaperCoderState) -> Workspace:
 def render_architecture(arch: dict[str, Any]) -> str:
     """The architecture as the Markdown answer the architect was asked for."""
     files = "\n".join(f"- `{f['path']}`: {f.get('description', '')}".rstrip(": ") for f in arch["files"])
+    def diagram(body: str) -> str:
+        return f"```mermaid\n{body}\n```" if body.strip() else "(none: the architect gave no usable diagram)"
+
     return (f"## Implementation approach\n{arch['implementation_approach']}\n\n## File list\n{files}\n\n"
-            f"## Data structures and interfaces\n```mermaid\n{arch['class_diagram']}\n```\n\n"
-            f"## Program call flow\n```mermaid\n{arch['sequence_diagram']}\n```")
+            f"## Data structures and interfaces\n{diagram(arch['class_diagram'])}\n\n"
+            f"## Program call flow\n{diagram(arch['sequence_diagram'])}")
 
 
 def render_logic(logic: dict[str, Any]) -> str:

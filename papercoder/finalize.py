@@ -47,14 +47,12 @@ Requirements: {", ".join(packages) if packages else "the Python standard library
 ## Design
 Class diagram and call flow (mermaid):
 
-```mermaid
-{arch["class_diagram"].strip()}
-```
+{_mermaid(arch["class_diagram"])}
+{_mermaid(arch["sequence_diagram"])}"""
 
-```mermaid
-{arch["sequence_diagram"].strip()}
-```
-"""
+
+def _mermaid(body: str) -> str:
+    return f"```mermaid\n{body.strip()}\n```\n" if body.strip() else ""
 
 
 def reproduce_sh(entry_point: str) -> str:
