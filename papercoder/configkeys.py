@@ -62,13 +62,16 @@ def unknown_in_spec(spec: str, config: dict[str, Any], *, exclude: list[str] | t
     return out
 
 
+def _name(node: ast.AST) -> str:
+    return node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
+
+
 def _is_config_name(node: ast.AST) -> bool:
-    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else ""
-    return bool(re.search(r"config|cfg", name, re.IGNORECASE))
+    return bool(re.search(r"config|cfg", _name(node), re.IGNORECASE))
 
 
-def _key_path(node: ast.AST) -> list[str] | None:
-    """For ``cfg["a"]["b"]`` or ``cfg.get("a", {}).get("b")``: ["a", "b"]; None when not a config read."""
+def _read(node: ast.AST) -> tuple[str, list[str]] | None:
+    """For ``cfg["a"]["b"]`` or ``cfg.get("a", {}).get("b")``: ("cfg", ["a", "b"]); None when not a config read."""
     keys: list[str] = []
     while True:
         if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) \
@@ -81,27 +84,66 @@ def _key_path(node: ast.AST) -> list[str] | None:
             node = node.func.value
         else:
             break
-    return list(reversed(keys)) if keys and _is_config_name(node) else None
+    return (_name(node), list(reversed(keys))) if keys and _is_config_name(node) else None
+
+
+def _sections(tree: ast.AST) -> dict[str, list[str] | None]:
+    """Names bound to a part of the config (``data_cfg = config["data"]``): name -> its key path.
+
+    None marks a name bound to different parts in different places (then where it points is not known).
+    """
+    out: dict[str, list[str] | None] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and _name(node.targets[0]):
+            found = _read(node.value)
+            if found is not None:
+                name = _name(node.targets[0])
+                out[name] = found[1] if out.get(name, found[1]) == found[1] else None
+    return out
+
+
+def _exists_below(config: dict[str, Any], path: list[str]) -> bool:
+    """Whether ``path`` exists from some nested part of the config (a section handed to the code)."""
+    stack = [v for v in config.values() if isinstance(v, dict)]
+    while stack:
+        node = stack.pop()
+        if exists(node, path):
+            return True
+        stack.extend(v for v in node.values() if isinstance(v, dict))
+    return False
 
 
 def unknown_in_code(code: str, config: dict[str, Any]) -> list[str]:
-    """Config reads in ``code`` (from the top-level config object) whose keys do not exist."""
+    """Config reads in ``code`` whose keys do not exist in ``config``.
+
+    A read is resolved from where its object came from: a name bound to a section of the config
+    (``model_cfg = config["model"]``) reads below that section. An object of unknown origin (a parameter, say)
+    is taken as the whole config, unless its first key is not a top-level key and the path exists below some
+    section: then it is a section handed over, and the read is fine.
+    """
     try:
         tree = ast.parse(code)
     except SyntaxError:
         return []
+    sections = _sections(tree)
     found: dict[str, None] = {}
     inner: set[int] = set()
     for node in ast.walk(tree):
         if id(node) in inner:
             continue
-        path = _key_path(node)
-        if not path:
+        read = _read(node)
+        if not read:
             continue
+        root, path = read
         sub = node
         while isinstance(sub, ast.Subscript | ast.Call):  # skip the shorter chains inside this one
             sub = sub.value if isinstance(sub, ast.Subscript) else sub.func.value  # type: ignore[union-attr]
             inner.add(id(sub))
-        if not exists(config, path):
+        prefix = sections.get(root)
+        if prefix is not None:
+            full = [*prefix, *path]
+            if not exists(config, full):
+                found[".".join(full)] = None
+        elif not exists(config, path) and (path[0] in config or not _exists_below(config, path)):
             found[".".join(path)] = None
     return list(found)

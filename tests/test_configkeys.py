@@ -23,3 +23,20 @@ def test_code_references():
     assert configkeys.unknown_in_code(code, CONFIG) == ["training.batch_size", "optimizer"]
     assert configkeys.unknown_in_code("def broken(:", CONFIG) == []
     assert "model.hidden" in configkeys.flat_keys(CONFIG)
+
+
+def test_reads_from_a_section_of_the_config():
+    """Seen on SSC with the embedded model: the code read each section into a name, then keys from it; every
+    key existed, yet the check took the section for the whole config and rejected three good files."""
+    code = (
+        "class Config:\n"
+        "    def __init__(self, config_data, model_config):\n"
+        "        data_config_data = config_data.get('training')\n"
+        "        self.lr = data_config_data.get('lr', 0.1)\n"
+        "        self.bad = data_config_data['momentum']\n"
+        "        self.hidden = model_config['hidden']\n"
+        "        self.seed = config_data['seed']\n"
+        "        self.typo = model_config['hiddden']\n"
+        "        self.wrong = config_data['training']['hidden']\n"
+    )
+    assert configkeys.unknown_in_code(code, CONFIG) == ["training.momentum", "hiddden", "training.hidden"]
