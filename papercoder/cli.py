@@ -296,10 +296,8 @@ def _drive(graph_input: Any, ctx: RunContext, out_dir: Path, thread_id: str) -> 
             Workspace(out_dir).update_run(status="interrupted")
         console.print(f"[yellow]interrupted[/yellow]; outputs so far are kept; {resume_hint}")
         # Calls in flight would keep this process (and the embedded model) busy until they end and then
-        # write into the run folder: stop the model and leave now. Every finished step is checkpointed.
-        from papercoder.llm.embedded import EmbeddedServer
-
-        EmbeddedServer.stop_shared()
+        # write into the run folder: leave now. Every finished step is checkpointed. The embedded server is
+        # not stopped first: its shutdown waits for the generation in flight (seen: minutes on a prefill).
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(130)

@@ -93,3 +93,40 @@ def test_run_json_totals_equal_llama_cpp_s_own_counters(ctx, tmp_path):
     assert evaluated == after["prompt_tokens_total"] - before["prompt_tokens_total"]
     assert totals["output_tokens"] == after["tokens_predicted_total"] - before["tokens_predicted_total"]
     assert totals["cached_input_tokens"] > 0  # the shared prefix was reused, and reported as such
+
+
+def test_sigterm_during_an_embedded_generation_exits_at_once(ctx, paper_file, tmp_path):
+    """Stopping the in-process llama.cpp server waits for the generation in flight; an interrupted run must
+    not (seen: a run given SIGTERM mid-call kept both cores busy and did not exit)."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    out = tmp_path / "term"
+    proc = subprocess.Popen([sys.executable, "-m", "papercoder.cli", "run", str(paper_file), "--out", str(out),
+                             "--model", "local", "--no-cache"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            text=True)
+    started = threading.Event()
+    lines: list[str] = []
+
+    def read() -> None:
+        for line in proc.stderr:  # type: ignore[union-attr]
+            lines.append(line)
+            if "→ planner" in line:
+                started.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert started.wait(120), "".join(lines)
+        time.sleep(3.0)  # the planner's prompt is being read or answered
+        proc.send_signal(signal.SIGTERM)
+        began = time.monotonic()
+        proc.wait(timeout=30)
+        took = time.monotonic() - began
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, "".join(lines)
+    assert took < 10, took
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
