@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,35 @@ def _local_deps(repo: Path, path: str) -> list[str]:
     return out
 
 
+PLACEHOLDER = "(the exact lines of the file to change"
+"""The start of the example block's SEARCH text in the request: an answer holding it copied the example."""
+
+
+def _known_paths(edits: list[Edit], allowed: set[str], notes: list[str]) -> list[Edit]:
+    """Edits to a path that may not be edited but ends in exactly one editable file's name get that file.
+
+    A small model writes ``path/to/main.py`` for ``main.py``; each change is noted.
+    """
+    out = []
+    for e in edits:
+        if e.path and e.path not in allowed:
+            name = e.path.rsplit("/", 1)[-1]
+            match = [a for a in allowed if a == name or a.endswith("/" + name)]
+            if len(match) == 1:
+                notes.append(f"edit path {e.path} taken as {match[0]}")
+                e = replace(e, path=match[0])
+        out.append(e)
+    return out
+
+
 def _dry_run(repo: Path, edits: list[Edit], allowed: set[str]) -> list[str]:
     problems = []
     for e in edits:
         if e.path not in allowed:
             problems.append(f"{e.path or '(no file)'}: not a file you may edit here")
+            continue
+        if PLACEHOLDER in e.search or PLACEHOLDER in e.replace:
+            problems.append(f"{e.path}: this block copies the example; SEARCH must hold real lines of the file")
             continue
         target = repo / e.path
         if not e.search.strip():
@@ -70,15 +95,20 @@ def debug_file(*, state: dict[str, Any], ctx: RunContext, ws: Workspace, repo: P
     messages: list[BaseMessage] = (planning_messages(state, ctx) if state.get("plan") and state.get("paper_md")
                                    else [SystemMessage(content=prompt("system"))])
 
+    notes: list[str] = []
+
     def parse(reply: Reply) -> list[Edit]:
-        edits = parse_edits(reply.text)
+        notes.clear()
+        edits = _known_paths(parse_edits(reply.text), allowed, notes)
         if not edits:
             raise AnswerError("the answer holds no SEARCH/REPLACE block; answer only with edits in the form shown")
         problems = _dry_run(repo, edits, allowed)
         if problems and not reply.last:
             raise AnswerError("these edits cannot be applied exactly:\n" + "\n".join(problems))
-        return edits
+        return [e for e in edits if PLACEHOLDER not in e.search and PLACEHOLDER not in e.replace]
 
     edits = ask(ctx=ctx, ws=ws, node="debugger", file=path, max_tokens=ctx.max_tokens("code"), code=True,
                 parse=parse, messages=[*messages, HumanMessage(content=request)])
+    for note in notes:
+        ws.record_error({"stage": "debugger", "file": path, "kind": "repair", "problem": note})
     return edits, apply_edits(repo, edits, allowed)

@@ -42,6 +42,25 @@ def test_a_broken_import_is_found_and_repaired(scripted, paper_file):
     assert result["summary"]["executability"]["after"]["blocking"] == 0
 
 
+def test_an_echoed_example_is_refused_and_a_made_up_folder_is_dropped(scripted, paper_file):
+    """Seen with the embedded model: it copied the request's example block (placeholder SEARCH text), and
+    wrote `path/to/model.py` for `model.py`."""
+    script, _model, context = scripted
+    script.code_overrides["model.py"] = ["```python\nimport numpyy\n\n\ndef run_model():\n    return 0\n```"]
+    echo = ("path/to/model.py\n<<<<<<< SEARCH\n(the exact lines of the file to change, enough to be unique)\n"
+            "=======\n(the lines that replace them)\n>>>>>>> REPLACE\n")
+    script.debug_answers["model.py"] = [echo, "path/to/" + FIX_IMPORT]
+    ctx = context(verify=True, repair_rounds=1)
+    _run(paper_file, ctx)
+    run = _run_json(ctx)
+    assert run["verification"]["after"]["blocking"] == 0
+    assert (Path(ctx.out_dir) / "repo/model.py").read_text().startswith("import math")
+    reasks = [e["problem"] for e in run["errors"] if e.get("stage") == "debugger" and e.get("kind") == "reask"]
+    assert len(reasks) == 1 and "copies the example" in reasks[0]
+    assert any(e.get("kind") == "repair" and "path/to/model.py taken as model.py" in e["problem"]
+               for e in run["errors"])
+
+
 def test_a_search_that_does_not_match_is_a_recorded_failure_not_a_guess(scripted, paper_file):
     script, _model, context = scripted
     script.code_overrides["model.py"] = ["```python\nimport numpyy\n\n\ndef run_model():\n    return 0\n```"]
