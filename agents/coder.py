@@ -16,7 +16,8 @@ from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
 from papercoder.state import FileTask
 from papercoder.textblocks import fenced_blocks, unclosed_block
-from papercoder.verify.pysource import top_level_names
+from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, normalize
+from papercoder.verify.pysource import imports, module_name, top_level_names
 
 _LANGS = {".py": "python", ".sh": "bash", ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".md": "markdown"}
 _PLACEHOLDER = re.compile(r"#\s*(TODO|FIXME)\b|raise NotImplementedError|your code here|implement (this|me)",
@@ -66,8 +67,33 @@ def extract_code(reply: Reply, path: str, problems: list[str]) -> str:
     return reply.text.strip()
 
 
+def unknown_modules(code: str, path: str, planned: list[str], packages: list[str]) -> list[str]:
+    """Modules ``code`` imports that are not files of the plan, the standard library or a package.
+
+    Packages are the logic design's list and well-known ones. Anything else the coder invented (seen:
+    ``main.py`` importing the modules of a longer plan than the one kept).
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    wanted = {normalize(p) for p in packages}
+    found: dict[str, None] = {}
+    for imp in imports(tree, module_name(path).rpartition(".")[0]):
+        top = imp.module.split(".")[0]
+        if imp.optional or top in STDLIB or top in found:
+            continue
+        if any(p == f"{top}.py" or p.startswith(f"{top}/") for p in planned):
+            continue
+        if distribution_of(imp.module) in wanted or is_known_package(imp.module):
+            continue
+        found[top] = None
+    return list(found)
+
+
 def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # noqa: ANN201
-                warnings: list[dict[str, Any]]):
+                warnings: list[dict[str, Any]], planned: list[str] | None = None,
+                packages: list[str] | None = None):
     """The coder's answer check; the last try is accepted with its problems recorded, not re-asked."""
 
     def parse(reply: Reply) -> str:
@@ -82,6 +108,11 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
                 problems.append(f"the code does not compile: line {exc.lineno}: {exc.msg}")
             problems += [f"placeholder at {p}" for p in placeholder_problems(code)]
             problems += [f"it imports a name that does not exist: {p}" for p in undefined_imports(code, written)]
+            invented = unknown_modules(code, path, planned or [], packages or [])
+            if invented and planned:
+                problems.append(f"it imports modules that are neither files of this repository nor packages: "
+                                f"{', '.join(invented)}; the repository's files are "
+                                f"{', '.join(p for p in planned)}: import from those or write what you need here")
             unknown = configkeys.unknown_in_code(code, config)
             if unknown:
                 problems.append(f"it reads config keys that config.yaml does not have: {', '.join(unknown)}")
@@ -133,7 +164,9 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
                    lang=language(path) or "text")
     warnings: list[dict[str, Any]] = []
     code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens("code"), code=True,
-               parse=make_parser(path, configkeys.load(task["config_yaml"]), task.get("code", {}), warnings),
+               parse=make_parser(path, configkeys.load(task["config_yaml"]), task.get("code", {}), warnings,
+                                 planned=list(task["dag"]["nodes"]),
+                                 packages=list((task.get("logic_design") or {}).get("required_packages", []))),
                messages=[*planning_messages(task, ctx), HumanMessage(content=request)])
     ws.write_repo_file(path, code)
     for w in warnings:

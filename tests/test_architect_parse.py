@@ -112,3 +112,4 @@ def test_no_file_list_after_every_try_still_fails(tmp_path):
     parse = make_parser(tmp_path, 6, [])
     with pytest.raises(AnswerError, match="Missing: '## File list'"):
         parse(_reply("## Program call flow\nnothing", 2, last=True))
+
