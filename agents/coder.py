@@ -112,7 +112,8 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
             if invented and planned:
                 problems.append(f"it imports modules that are neither files of this repository nor packages: "
                                 f"{', '.join(invented)}; the repository's files are "
-                                f"{', '.join(p for p in planned)}: import from those or write what you need here")
+                                f"{', '.join(p for p in planned)}: import from those or write what you need here "
+                                f"(third-party packages of this plan: {', '.join(packages or []) or 'none'})")
             unknown = configkeys.unknown_in_code(code, config)
             if unknown:
                 problems.append(f"it reads config keys that config.yaml does not have: {', '.join(unknown)}")

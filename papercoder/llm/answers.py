@@ -233,6 +233,7 @@ def _answer(call: _Call, convo: list[BaseMessage]) -> AIMessage:
 
     local_retries = min(ctx.max_retries, 1) if ctx.is_local else ctx.max_retries
     with _semaphore(ctx):
+        started = time.monotonic()  # a call's seconds are the model's, not the wait for a free slot
         _emit({"event": "call_start", "node": call.node, "file": call.file, "attempt": call.attempt})
         try:
             raw = call_with_retries(lambda: _invoke(runnable, request), retries=max(0, local_retries),

@@ -28,6 +28,12 @@ KNOWN_THIRD_PARTY = {
     "optuna", "hydra", "omegaconf", "tensorboard", "mlflow", "rich", "click", "typer", "pydantic", "sympy",
     "huggingface_hub", "safetensors", "bitsandbytes", "vllm", "trl", "deepspeed", "fairscale", "apex",
     "gymnasium", "stable_baselines3", "jsonlines", "regex", "tiktoken", "absl", "ml_collections", "chex",
+    "torchtext", "torchdata", "torchmetrics", "sacrebleu", "sacremoses", "sentencepiece", "subword_nmt",
+    "fairseq", "allennlp", "rouge", "bert_score", "textblob", "faiss", "annoy", "hnswlib", "gym",
+    "pettingzoo", "mujoco", "dm_control", "opencv", "albumentations", "kornia", "lpips", "clip", "open_clip",
+    "diffusers", "xformers", "triton", "onnx", "onnxruntime", "joblib", "psutil", "yaml", "toml", "tabulate",
+    "plotly", "wandb", "comet_ml", "neptune", "ray", "dask", "polars", "librosa", "soundfile", "pydub",
+    "torch_scatter", "torch_sparse", "dgl", "ogb", "rdkit", "biopython", "Bio", "gpytorch", "botorch", "pyro",
 }
 
 
