@@ -138,6 +138,7 @@ def ask(
     convo = list(messages)
     problem = "no answer"
     tries = 1 + max(0, ctx.max_reasks)
+    previous: str | None = None
     for attempt in range(tries):
         # At temperature 0 a re-ask tends to repeat the same answer (and a small model the same loop):
         # re-asks sample a little.
@@ -155,15 +156,21 @@ def ask(
             except JSONAnswerError as exc:
                 problem = ("the answer was cut off at the output-token limit; give a shorter answer"
                            if finish == "length" else f"the answer did not fit the requested JSON schema: {exc}")
+        # The same answer again after a complaint: another try would cost a call and bring it a third time.
+        # It is taken as the last try (the parser then accepts what it can, with its problems recorded).
+        repeated = text == previous and bool(text.strip())
+        previous = text
         if schema is None or parsed is not None:
             try:
                 value = parse(Reply(text=text, parsed=parsed, finish_reason=finish, attempt=attempt,
-                                    last=attempt >= tries - 1))
+                                    last=attempt >= tries - 1 or repeated))
             except AnswerError as exc:
                 problem = str(exc)
             else:
                 _emit({"event": "call_end", "node": node, "file": file, "ok": True})
                 return value
+        if repeated:
+            break
         _emit({"event": "reask", "node": node, "file": file, "problem": problem})
         ws.record_error({"stage": node, "file": file, "kind": "reask", "attempt": attempt, "problem": problem})
         ws.write_artifact(f"rejected/{node}{'-' + file.replace('/', '_') if file else ''}-{attempt + 1}.txt",
@@ -173,7 +180,9 @@ def ask(
         convo = [*list(messages), *echo,
                  HumanMessage(content=f"That answer cannot be used: {problem}\n"
                               "Answer the same request again, fixing exactly this.")]
-    raise _fail(ws, node, f"no usable answer after {tries} tries: {problem}", file, kind=UnusableAnswerError)
+    made = attempt + 1
+    again = " (the last one repeated the one before)" if made < tries else ""
+    raise _fail(ws, node, f"no usable answer after {made} tries{again}: {problem}", file, kind=UnusableAnswerError)
 
 
 def _json_mode(ctx: RunContext) -> str:
