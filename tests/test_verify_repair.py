@@ -116,3 +116,16 @@ def test_cli_verify_reports_without_repair(tmp_path):
     (repo / "helpers.py").write_text("def go():\n    print('ok')\n")
     result = CliRunner().invoke(app, ["verify", str(repo)])
     assert result.exit_code == 0, result.output
+
+
+def test_a_round_that_changed_nothing_ends_the_repair(scripted, paper_file):
+    """On SSC the debugger's edits never matched; rounds 2 and 3 asked the same question again and the
+    response cache gave the same answer. A round with no applied edit now ends the loop."""
+    script, _model, context = scripted
+    script.code_overrides["model.py"] = ["```python\nimport numpyy\n\n\ndef run_model():\n    return 0\n```"]
+    script.debug_answers["model.py"] = ["model.py\n<<<<<<< SEARCH\nimport nothing_like_this\n=======\nimport math\n"
+                                        ">>>>>>> REPLACE"]
+    ctx = context(verify=True, repair_rounds=3)
+    _run(paper_file, ctx)
+    v = _run_json(ctx)["verification"]
+    assert v["repair_rounds_used"] == 1 and v["after"]["blocking"] >= 1

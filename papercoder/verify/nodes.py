@@ -40,11 +40,16 @@ def verify_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[st
 
 
 def after_verify(state: PaperCoderState, runtime: Runtime[RunContext]) -> str:
-    """Repair while blocking findings remain and rounds are left."""
+    """Repair while blocking findings remain, rounds are left and the last round changed something.
+
+    A round whose edits all failed leaves the repository as it was: the next one would be asked the same
+    question (and, from the response cache or at temperature 0, give the same answer).
+    """
     ctx = context_of(runtime)
     v = state["verification"]
     blocking = v["rounds"][-1]["report"]["blocking"]
-    return "repair" if blocking and len(v["repairs"]) < ctx.repair_rounds else "report"
+    stuck = bool(v["repairs"]) and not v["repairs"][-1].get("applied")
+    return "repair" if blocking and len(v["repairs"]) < ctx.repair_rounds and not stuck else "report"
 
 
 def repair_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
