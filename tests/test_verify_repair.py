@@ -129,3 +129,22 @@ def test_a_round_that_changed_nothing_ends_the_repair(scripted, paper_file):
     _run(paper_file, ctx)
     v = _run_json(ctx)["verification"]
     assert v["repair_rounds_used"] == 1 and v["after"]["blocking"] >= 1
+
+
+def test_a_round_that_makes_things_worse_is_undone(scripted, paper_file):
+    """On the Transformer the debugger's config.yaml edit took blocking findings from 3 to 7; such a round is
+    now undone and the loop stops there."""
+    script, _model, context = scripted
+    original = "import numpyy\n\n\ndef run_model():\n    return 0\n"
+    script.code_overrides["model.py"] = [f"```python\n{original}```"]
+    worse = ("model.py\n<<<<<<< SEARCH\nimport numpyy\n=======\nimport numpyy\nimport scipyy_x\nimport more_missing\n"
+             ">>>>>>> REPLACE\n\nnew_helper.py\n<<<<<<< SEARCH\n=======\nimport also_missing\n>>>>>>> REPLACE\n")
+    script.debug_answers["model.py"] = [worse]
+    ctx = context(verify=True, repair_rounds=3)
+    _run(paper_file, ctx)
+    run = _run_json(ctx)
+    v = run["verification"]
+    assert v["repair_rounds_used"] == 1 and v["after"]["blocking"] == v["before"]["blocking"] >= 1
+    repo = Path(ctx.out_dir) / "repo"
+    assert (repo / "model.py").read_text() == original and not (repo / "new_helper.py").exists()
+    assert any(e.get("kind") == "repair_undone" for e in run["errors"])

@@ -34,9 +34,63 @@ def verify_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[st
                               install=ctx.install, smoke_seconds=ctx.smoke_seconds)
     k = len(done["rounds"])
     record = {"round": k, "report": report, "findings": [f.model_dump() for f in findings]}
-    workspace_of(state).write_artifact(f"verify/round-{k}.json", record)  # no timings: comparable across runs
+    ws = workspace_of(state)
+    ws.write_artifact(f"verify/round-{k}.json", record)  # no timings: comparable across runs
     seconds = [*done.get("seconds", []), round(time.monotonic() - started, 2)]
-    return {"verification": {**done, "rounds": [*done["rounds"], record], "seconds": seconds}}
+    update: dict[str, Any] = {}
+    repairs = [dict(r) for r in done["repairs"]]
+    snapshot = repairs[-1].pop("snapshot", None) if repairs else None
+    before = done["rounds"][-1] if done["rounds"] else None
+    if snapshot is not None and before is not None and report["blocking"] > before["report"]["blocking"]:
+        # The last repair made things worse: put the repository back as it was before it, and stop there.
+        restored = _restore(_repo(state), snapshot)
+        problem = (f"repair round {len(repairs) - 1} raised the blocking findings from "
+                   f"{before['report']['blocking']} to {report['blocking']}; its edits were undone")
+        ws.record_error({"stage": "verify", "file": None, "kind": "repair_undone", "problem": problem})
+        repairs[-1]["undone"] = True
+        record = {**before, "round": k, "undone": problem}
+        update["code"] = {p: t for p, t in restored.items() if p.endswith(".py")}
+    return {"verification": {**done, "repairs": repairs, "rounds": [*done["rounds"], record], "seconds": seconds},
+            **update}
+
+
+SNAPSHOT_LIMIT = 5_000_000
+"""Most bytes of repository text kept to undo a repair round (larger repositories are not snapshotted)."""
+
+
+def _snapshot(repo: Path) -> dict[str, str] | None:
+    """Every text file of the repository, to undo a repair round that makes things worse."""
+    out: dict[str, str] = {}
+    size = 0
+    for p in sorted(repo.rglob("*")):
+        if p.is_file() and not p.is_symlink():
+            try:
+                text = p.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            size += len(text)
+            if size > SNAPSHOT_LIMIT:
+                return None
+            out[str(p.relative_to(repo))] = text
+    return out
+
+
+def _restore(repo: Path, snapshot: dict[str, str]) -> dict[str, str]:
+    """Put the repository's text files back as in ``snapshot``; files made since go. Returns the snapshot."""
+    for p in sorted(repo.rglob("*"), reverse=True):
+        rel = str(p.relative_to(repo))
+        if p.is_file() and rel not in snapshot:
+            try:
+                p.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue  # not text: it was not snapshotted either
+            p.unlink()
+    for rel, text in snapshot.items():
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    return snapshot
 
 
 def after_verify(state: PaperCoderState, runtime: Runtime[RunContext]) -> str:
@@ -48,7 +102,7 @@ def after_verify(state: PaperCoderState, runtime: Runtime[RunContext]) -> str:
     ctx = context_of(runtime)
     v = state["verification"]
     blocking = v["rounds"][-1]["report"]["blocking"]
-    stuck = bool(v["repairs"]) and not v["repairs"][-1].get("applied")
+    stuck = bool(v["repairs"]) and (not v["repairs"][-1].get("applied") or v["repairs"][-1].get("undone"))
     return "repair" if blocking and len(v["repairs"]) < ctx.repair_rounds and not stuck else "report"
 
 
@@ -63,6 +117,7 @@ def repair_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[st
     traceback = last["report"].get("smoke_error", "")
     edits_log: list[dict[str, Any]] = []
     status_before = ws.read_run().get("status", "completed")
+    snapshot = _snapshot(repo)
     for path in repair_order(findings, state.get("dag")):
         mine = [f for f in findings if f.file == path and f.blocking]
         try:
@@ -86,7 +141,8 @@ def repair_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[st
     ws.write_artifact(f"verify/round-{k}-edits.json", edits_log)
     code = {p: (repo / p).read_text(encoding="utf-8") for p in {r["path"] for e in edits_log for r in e["results"]
                                                                   if r["applied"] and r["path"].endswith(".py")}}
-    return {"verification": {**v, "repairs": [*v["repairs"], {"round": k, "files": [e["file"] for e in edits_log],
+    return {"verification": {**v, "repairs": [*v["repairs"], {"round": k, "snapshot": snapshot,
+                                                                "files": [e["file"] for e in edits_log],
                                                                 "applied": sum(r["applied"] for e in edits_log
                                                                                for r in e["results"]),
                                                                 "failed": sum(not r["applied"] for e in edits_log
