@@ -119,7 +119,7 @@ class _Design:
         self.diagrams: dict[str, str] = {}
         self.notes: list[dict[str, Any]] = []
 
-    def read_files(self, text: str, secs: dict[str, str], last: bool) -> list[FileEntry]:
+    def read_files(self, text: str, secs: dict[str, str]) -> list[FileEntry]:
         """The listed files that can be used (unsafe names refused and recorded)."""
         listed = parse_file_list(secs.get("file list", "")) or parse_file_list(_outside_fences(text))
         files: list[FileEntry] = []
@@ -152,7 +152,7 @@ class _Design:
         approach = secs.get("implementation approach", "").strip()
         if approach and not self.approach and not any(t in approach for t in TEMPLATE_ECHO):
             self.approach = approach
-        files = self.read_files(text, secs, reply.last)
+        files = self.read_files(text, secs)
         entry = _entry_point(files)
         if not self.files_ok and files:
             if entry is not None and len(files) <= self.max_files:

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 from papercoder import build_graph
 from papercoder.verify.edits import Edit, apply_edits, parse_edits
 
+BROKEN_MODEL = "import numpyy\n\n\ndef run_model():\n    return 0\n"
 FIX_IMPORT = "model.py\n<<<<<<< SEARCH\nimport numpyy\n=======\nimport math\n>>>>>>> REPLACE\n"
 
 
@@ -23,7 +24,7 @@ def _run_json(ctx) -> dict:
 
 def test_a_broken_import_is_found_and_repaired(scripted, paper_file):
     script, _model, context = scripted
-    script.code_overrides["model.py"] = ["```python\nimport numpyy\n\n\ndef run_model():\n    return 0\n```"]
+    script.code_overrides["model.py"] = [f"```python\n{BROKEN_MODEL}```"]
     script.debug_answers["model.py"] = [FIX_IMPORT]
     ctx = context(verify=True, repair_rounds=2)
     result = _run(paper_file, ctx)
@@ -46,7 +47,7 @@ def test_an_echoed_example_is_refused_and_a_made_up_folder_is_dropped(scripted, 
     """Seen with the embedded model: it copied the request's example block (placeholder SEARCH text), and
     wrote `path/to/model.py` for `model.py`."""
     script, _model, context = scripted
-    script.code_overrides["model.py"] = ["```python\nimport numpyy\n\n\ndef run_model():\n    return 0\n```"]
+    script.code_overrides["model.py"] = [f"```python\n{BROKEN_MODEL}```"]
     echo = ("path/to/model.py\n<<<<<<< SEARCH\n(the exact lines of the file to change, enough to be unique)\n"
             "=======\n(the lines that replace them)\n>>>>>>> REPLACE\n")
     script.debug_answers["model.py"] = [echo, "path/to/" + FIX_IMPORT]
@@ -63,7 +64,7 @@ def test_an_echoed_example_is_refused_and_a_made_up_folder_is_dropped(scripted, 
 
 def test_a_search_that_does_not_match_is_a_recorded_failure_not_a_guess(scripted, paper_file):
     script, _model, context = scripted
-    script.code_overrides["model.py"] = ["```python\nimport numpyy\n\n\ndef run_model():\n    return 0\n```"]
+    script.code_overrides["model.py"] = [f"```python\n{BROKEN_MODEL}```"]
     script.debug_answers["model.py"] = ["model.py\n<<<<<<< SEARCH\nimport numpy as np\n=======\nimport math\n"
                                         ">>>>>>> REPLACE"]
     ctx = context(verify=True, repair_rounds=1)
@@ -122,7 +123,7 @@ def test_a_round_that_changed_nothing_ends_the_repair(scripted, paper_file):
     """On SSC the debugger's edits never matched; rounds 2 and 3 asked the same question again and the
     response cache gave the same answer. A round with no applied edit now ends the loop."""
     script, _model, context = scripted
-    script.code_overrides["model.py"] = ["```python\nimport numpyy\n\n\ndef run_model():\n    return 0\n```"]
+    script.code_overrides["model.py"] = [f"```python\n{BROKEN_MODEL}```"]
     script.debug_answers["model.py"] = ["model.py\n<<<<<<< SEARCH\nimport nothing_like_this\n=======\nimport math\n"
                                         ">>>>>>> REPLACE"]
     ctx = context(verify=True, repair_rounds=3)
@@ -135,8 +136,7 @@ def test_a_round_that_makes_things_worse_is_undone(scripted, paper_file):
     """On the Transformer the debugger's config.yaml edit took blocking findings from 3 to 7; such a round is
     now undone and the loop stops there."""
     script, _model, context = scripted
-    original = "import numpyy\n\n\ndef run_model():\n    return 0\n"
-    script.code_overrides["model.py"] = [f"```python\n{original}```"]
+    script.code_overrides["model.py"] = [f"```python\n{BROKEN_MODEL}```"]
     worse = ("model.py\n<<<<<<< SEARCH\nimport numpyy\n=======\nimport numpyy\nimport scipyy_x\nimport more_missing\n"
              ">>>>>>> REPLACE\n\nnew_helper.py\n<<<<<<< SEARCH\n=======\nimport also_missing\n>>>>>>> REPLACE\n")
     script.debug_answers["model.py"] = [worse]
@@ -146,5 +146,5 @@ def test_a_round_that_makes_things_worse_is_undone(scripted, paper_file):
     v = run["verification"]
     assert v["repair_rounds_used"] == 1 and v["after"]["blocking"] == v["before"]["blocking"] >= 1
     repo = Path(ctx.out_dir) / "repo"
-    assert (repo / "model.py").read_text() == original and not (repo / "new_helper.py").exists()
+    assert (repo / "model.py").read_text() == BROKEN_MODEL and not (repo / "new_helper.py").exists()
     assert any(e.get("kind") == "repair_undone" for e in run["errors"])

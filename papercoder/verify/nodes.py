@@ -43,13 +43,13 @@ def verify_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[st
     before = done["rounds"][-1] if done["rounds"] else None
     if snapshot is not None and before is not None and report["blocking"] > before["report"]["blocking"]:
         # The last repair made things worse: put the repository back as it was before it, and stop there.
-        restored = _restore(_repo(state), snapshot)
+        _restore(_repo(state), snapshot)
         problem = (f"repair round {len(repairs) - 1} raised the blocking findings from "
                    f"{before['report']['blocking']} to {report['blocking']}; its edits were undone")
         ws.record_error({"stage": "verify", "file": None, "kind": "repair_undone", "problem": problem})
         repairs[-1]["undone"] = True
         record = {**before, "round": k, "undone": problem}
-        update["code"] = {p: t for p, t in restored.items() if p.endswith(".py")}
+        update["code"] = {p: t for p, t in snapshot.items() if p.endswith(".py")}
     return {"verification": {**done, "repairs": repairs, "rounds": [*done["rounds"], record], "seconds": seconds},
             **update}
 
@@ -75,8 +75,8 @@ def _snapshot(repo: Path) -> dict[str, str] | None:
     return out
 
 
-def _restore(repo: Path, snapshot: dict[str, str]) -> dict[str, str]:
-    """Put the repository's text files back as in ``snapshot``; files made since go. Returns the snapshot."""
+def _restore(repo: Path, snapshot: dict[str, str]) -> None:
+    """Put the repository's text files back as in ``snapshot``; files made since go."""
     for p in sorted(repo.rglob("*"), reverse=True):
         rel = str(p.relative_to(repo))
         if p.is_file() and rel not in snapshot:
@@ -90,7 +90,6 @@ def _restore(repo: Path, snapshot: dict[str, str]) -> dict[str, str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-    return snapshot
 
 
 def after_verify(state: PaperCoderState, runtime: Runtime[RunContext]) -> str:
