@@ -4,6 +4,10 @@ The four planning steps form one conversation (system, paper + request 1, plan, 
 and coders continue that same conversation, so every call shares an identical prefix (system text, then
 the paper, then the plan and design) that provider prompt caches and llama.cpp's KV cache can reuse; the
 per-file request comes last.
+
+Only the planner reads the paper within the paper budget. Every later call has the paper's digest in its place
+(method, set-up and training, about a third of the size) followed by the plan written from the whole paper:
+the many analyst and coder calls each send far fewer tokens, and they still share one prefix.
 """
 
 from __future__ import annotations
@@ -67,9 +71,12 @@ def render_logic(logic: dict[str, Any]) -> str:
                        "shared_knowledge": logic["shared_knowledge"]}, ensure_ascii=False)
 
 
-def _request(step: str, state: PaperCoderState, ctx: RunContext) -> str:
+def _request(step: str, state: PaperCoderState, ctx: RunContext, full_paper: bool = True) -> str:
     if step == "planner":
-        request = fill("planner", paper=state["paper_md"].strip())
+        digest = "" if full_paper else (state.get("paper_digest") or "").strip()
+        digest = "" if digest == state["paper_md"].strip() else digest  # a paper within the digest budget
+        request = fill("planner", intro=prompt("paper_digest" if digest else "paper_full").strip(),
+                       paper=digest or state["paper_md"].strip())
         if state.get("review_feedback"):
             request += "\n\n" + fill("review_feedback", feedback=state["review_feedback"])
         return request
@@ -92,10 +99,15 @@ def _answer(step: str, state: PaperCoderState) -> str:
 
 
 def planning_messages(state: PaperCoderState, ctx: RunContext, upto: str | None = None) -> list[BaseMessage]:
-    """The conversation up to the request of planning step ``upto`` (all four answers when None)."""
+    """The conversation up to the request of planning step ``upto`` (all four answers when None).
+
+    The planner's own call has the paper; every other call has the paper's digest in its place (when the state
+    has one and it differs from the paper; a graph started from ``paper_md`` alone has none). Without a digest,
+    every call starts with the planner's own messages.
+    """
     messages: list[BaseMessage] = [SystemMessage(content=prompt("system"))]
     for step in PLANNING_STEPS:
-        messages.append(HumanMessage(content=_request(step, state, ctx)))
+        messages.append(HumanMessage(content=_request(step, state, ctx, full_paper=upto == "planner")))
         if step == upto:
             return messages
         messages.append(AIMessage(content=_answer(step, state)))

@@ -9,7 +9,8 @@ The original policy, rebuilt for the same calls with the same plan and answers (
 project's tokenizer):
 
 * planning (planner, architect, logic designer, config writer): one conversation over the **full** paper, as
-  ours, so each call is ours with the compacted paper replaced by the full one;
+  ours, so each call is ours with the paper it carried (the planner: the compacted paper; the later steps: the
+  paper's digest) replaced by the full one;
 * analyst of file F: the full paper + every planning artifact (plan, architecture with both diagrams, logic
   design, config.yaml) + the request;
 * coder of file F: the full paper + every planning artifact + the code of **every file written before F**
@@ -50,6 +51,7 @@ def rebuild(run_dir: Path) -> dict[str, Any]:
     art, repo = run_dir / "artifacts", run_dir / "repo"
     info = run.get("paper_info", {})
     paper_ours, paper_full = int(info.get("tokens", 0)), int(info.get("tokens_full", info.get("tokens", 0)))
+    digest = int((info.get("digest") or {}).get("tokens", paper_ours))  # runs before the digest: the paper
     planning = sum(count_tokens(_text(art / n)) for n in ("plan.md", "architecture.json", "logic_design.json",
                                                           "config.yaml"))
     order = json.loads(_text(art / "logic_design.json") or "{}").get("task_list", [])
@@ -60,8 +62,10 @@ def rebuild(run_dir: Path) -> dict[str, Any]:
         if c.get("cache_hit"):
             continue
         node, f, ours = c.get("node", "?"), c.get("file") or "", int(c.get("input_tokens", 0))
-        if node in PLANNING:
+        if node == "planner":
             original = ours - paper_ours + paper_full
+        elif node in PLANNING:
+            original = ours - digest + paper_full
         elif node == "analyst":
             original = paper_full + planning + REQUEST
         elif node == "coder":
@@ -75,7 +79,7 @@ def rebuild(run_dir: Path) -> dict[str, Any]:
         r["original"] += original
         r["cached"] += int(c.get("cached_input_tokens", 0))
     total = {k: sum(r[k] for r in rows.values()) for k in ("calls", "ours", "original", "cached")}
-    return {"run": str(run_dir), "paper_tokens": paper_ours, "paper_tokens_full": paper_full,
+    return {"run": str(run_dir), "paper_tokens": paper_ours, "paper_tokens_full": paper_full, "digest_tokens": digest,
             "planning_artifact_tokens": planning, "by_node": dict(rows), "total": total,
             "ratio": round(total["ours"] / total["original"], 3) if total["original"] else None,
             "cached_share": round(total["cached"] / total["ours"], 3) if total["ours"] else None}
@@ -88,7 +92,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     out = rebuild(args.run_dir)
-    print(f"paper: {out['paper_tokens']} tokens sent (full: {out['paper_tokens_full']}); "
+    print(f"paper: {out['paper_tokens']} tokens to the planner, a digest of {out['digest_tokens']} to the later "
+          f"calls (full: {out['paper_tokens_full']}); "
           f"planning artifacts: {out['planning_artifact_tokens']} tokens")
     print(f"{'node':<16} {'calls':>5} {'ours':>9} {'original':>9} {'ratio':>6} {'cached':>7}")
     for node, r in [*out["by_node"].items(), ("total", out["total"])]:

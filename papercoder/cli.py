@@ -89,6 +89,8 @@ def run(
     api_key_env: Annotated[str, typer.Option(help="Environment variable holding the API key.")] = "OPENAI_API_KEY",
     concurrency: Annotated[int, typer.Option(min=1, help="Most model calls at once (the embedded model: 1).")] = 4,
     paper_tokens: Annotated[int, typer.Option(help="Token budget of the paper text (0: per-model default).")] = 0,
+    digest_tokens: Annotated[int, typer.Option(help="Token budget of the paper digest the agents after the planner "
+                                                    "see (0: a third of the paper budget).")] = 0,
     max_files: Annotated[int, typer.Option(min=0, help="Most code files to plan (0: per-model default).")] = 0,
     timeout: Annotated[float, typer.Option(help="Seconds per model call (0: per-model default).")] = 0.0,
     api_key: Annotated[str, typer.Option(help="API key (better: put it in the variable named by --api-key-env).",
@@ -131,7 +133,8 @@ def run(
         console.print(f"[red]error[/red] (input): {exc}")
         raise typer.Exit(2) from None
     ctx = RunContext(model=model, base_url=base_url, api_key_env=api_key_env, concurrency=concurrency,
-                     out_dir=str(out_dir), paper_token_budget=paper_tokens, max_files=max_files,
+                     out_dir=str(out_dir), paper_token_budget=paper_tokens,
+                     digest_token_budget=digest_tokens, max_files=max_files,
                      request_timeout=timeout, reasoning_effort=reasoning_effort, structured_output=structured_output,
                      max_retries=retries, max_cost=max_cost, max_total_tokens=max_tokens, cache=cache,
                      cache_path=cache_path, prices_path=prices, review=review, stop_after=stop_after, verify=verify,
@@ -480,6 +483,8 @@ def ingest(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the Markdown here (default: stdout).")] = None,
     budget: Annotated[int, typer.Option(min=0, help="Token budget: compact the paper to it (0: the whole paper).")] = 0,
     bibliography: Annotated[bool, typer.Option(help="Append the bibliography (agents never get it).")] = False,
+    digest: Annotated[bool, typer.Option(help="Compact with the digest's rules (what the agents after the planner "
+                                              "see) to --budget.")] = False,
 ) -> None:
     """Read PAPER as the agents would see it: Markdown, plus a one-line summary."""
     from papercoder.llm.tokens import count_tokens
@@ -491,7 +496,7 @@ def ingest(
         console.print(f"[red]error[/red] (stage ingest): {exc}")
         raise typer.Exit(1) from None
     if budget:
-        md, info = compact(doc, budget)
+        md, info = compact(doc, budget, digest=digest)
         dropped = info["dropped"]
     else:
         md, dropped = doc.to_markdown(), []
@@ -573,7 +578,8 @@ def _dry_run(src: Path, ctx: RunContext) -> None:
     except (PaperReadError, PriceTableError) as exc:
         console.print(f"[red]error[/red] (stage ingest): {exc}")
         raise typer.Exit(1) from None
-    table = Table(title=f"Dry run: {est['title']} ({est['paper_tokens']} paper tokens, up to {est['files']} files)")
+    table = Table(title=f"Dry run: {est['title']} ({est['paper_tokens']} paper tokens, a digest of "
+                        f"{est['digest_tokens']}, up to {est['files']} files)")
     for col in ("stage", "model", "calls", "input tokens", "output tokens (at most)", "cost at most"):
         table.add_column(col)
     for row in est["stages"]:

@@ -46,6 +46,11 @@ class RunContext:
         default=0,
         metadata={"description": "Most tokens of paper text sent to the agents; 0 picks a default per model."},
     )
+    digest_token_budget: int = field(
+        default=0,
+        metadata={"description": "Most tokens of the paper digest (method, set-up, training) that every agent after "
+                  "the planner sees in place of the paper; 0 picks a third of the paper budget (at least 1,500)."},
+    )
     temperature: float = field(default=0.0, metadata={"description": "Sampling temperature."})
     seed: int = field(
         default=7,
@@ -184,6 +189,17 @@ class RunContext:
             return self.paper_token_budget
         # The embedded model reads ~30-50 tok/s on 2 cores: keep the paper short there.
         return 6000 if self.uses_local() else 24000
+
+    def effective_digest_budget(self) -> int:
+        """Token budget for the paper digest: what the agents after the planner see of the paper.
+
+        The planner reads the paper within the paper budget and writes a plan of it; every later call carries the
+        digest and the plan instead, so each of the many analyst and coder calls sends a third of the paper.
+        """
+        paper = self.effective_paper_budget()
+        if self.digest_token_budget > 0:
+            return min(self.digest_token_budget, paper)
+        return min(paper, max(1500, paper // 3))
 
     def max_tokens(self, kind: str) -> int:
         """Output-token limit for ``kind`` (plan, design, config, analysis, code).

@@ -24,13 +24,15 @@ def estimate_run(paper: str, ctx: RunContext) -> dict[str, Any]:
     """Estimate the model calls of a run of ``paper`` with ``ctx``; no model is called, nothing is written."""
     doc = load_paper(paper)
     md, info = compact(doc, ctx.effective_paper_budget())
-    prefix = _prompt_tokens("system") + count_tokens(md)
+    digest, _ = compact(doc, ctx.effective_digest_budget(), digest=True)
     n = ctx.effective_max_files()
     rows: list[dict[str, Any]] = []
 
-    planning_in, planning_out, history = 0, 0, prefix
-    for step, kind in (("planner", "plan"), ("architect", "design"), ("logic_designer", "design"),
-                       ("config_writer", "config")):
+    # the planner reads the paper; every later call has the digest in its place
+    planning_in = _prompt_tokens("system") + count_tokens(md) + _prompt_tokens("planner")
+    planning_out = ctx.max_tokens("plan")
+    history = _prompt_tokens("system") + count_tokens(digest) + _prompt_tokens("planner") + ctx.max_tokens("plan")
+    for step, kind in (("architect", "design"), ("logic_designer", "design"), ("config_writer", "config")):
         history += _prompt_tokens(step)
         planning_in += history
         planning_out += ctx.max_tokens(kind)
@@ -45,7 +47,8 @@ def estimate_run(paper: str, ctx: RunContext) -> dict[str, Any]:
     total = {"calls": sum(r["calls"] for r in rows), "input_tokens": sum(r["input_tokens"] for r in rows),
              "output_tokens": sum(r["output_tokens"] for r in rows),
              "cost_usd": None if None in costs else round(sum(costs), 6)}
-    return {"title": doc.title, "paper_tokens": info["tokens"], "dropped": info["dropped"], "files": n,
+    return {"title": doc.title, "paper_tokens": info["tokens"], "digest_tokens": count_tokens(digest),
+            "dropped": info["dropped"], "files": n,
             "stages": rows, "total": total}
 
 

@@ -27,17 +27,22 @@ def ingest(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, An
     out_dir = state.get("out_dir") or ctx.out_dir or str(default_out_dir(name))
     ws = Workspace(out_dir, state.get("run_id") or None).start_fresh()
     md, info = compact(paper, ctx.effective_paper_budget())
+    digest, digest_info = compact(paper, ctx.effective_digest_budget(), digest=True)
     info.update({"source": paper.source, "format": paper.format, "title": paper.title,
                  "sections": len(paper.sections), "appendix_sections": len(paper.appendix),
                  "equations": len(paper.equations), "tables": len(paper.tables), "warnings": paper.warnings})
     front = yaml.safe_dump(info, sort_keys=False, allow_unicode=True, width=100)
     ws.write_artifact("paper.md", f"---\n{front}---\n\n{md}")
+    digest_front = yaml.safe_dump(digest_info, sort_keys=False, allow_unicode=True, width=100)
+    ws.write_artifact("paper_digest.md", f"---\n{digest_front}---\n\n{digest}")
+    info["digest"] = {k: digest_info[k] for k in ("budget", "tokens", "dropped", "shortened")}
     ws.update_run(status="running", paper=paper.source, title=paper.title, model=model_label(ctx),
                   started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), paper_info=info,
                   settings={"concurrency": ctx.effective_concurrency(), "max_files": ctx.effective_max_files(),
-                            "paper_token_budget": ctx.effective_paper_budget()})
-    return {"out_dir": str(ws.root), "run_id": ws.run_id, "repo_dir": str(ws.repo), "paper_md": md, "paper_info": info,
-            "title": paper.title}
+                            "paper_token_budget": ctx.effective_paper_budget(),
+                            "digest_token_budget": ctx.effective_digest_budget()})
+    return {"out_dir": str(ws.root), "run_id": ws.run_id, "repo_dir": str(ws.repo), "paper_md": md,
+            "paper_digest": digest, "paper_info": info, "title": paper.title}
 
 
 def build_dag(state: PaperCoderState) -> dict[str, Any]:

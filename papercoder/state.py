@@ -58,6 +58,7 @@ class PaperCoderState(TypedDict):
     run_id: NotRequired[str]
     repo_dir: NotRequired[str]
     paper_md: NotRequired[str]
+    paper_digest: NotRequired[str]
     paper_info: NotRequired[dict[str, Any]]
     plan: NotRequired[str]
     architecture: NotRequired[dict[str, Any]]

@@ -88,7 +88,7 @@ def test_a_local_batch_with_evaluation_writes_the_summary(tmp_path):
         res = CliRunner().invoke(app, ["batch", str(tmp_path / "list.txt"), "--out", str(tmp_path / "b"),
                                        "--model", "m", "--base-url", server.base_url, "--no-cache", "--no-verify",
                                        "--eval", "--samples", "2", "--jobs", "2", "--max-files", "3",
-                                       "--paper-tokens", "900"])
+                                       "--paper-tokens", "900", "--digest-tokens", "400"])
         assert res.exit_code == 0, res.output
         again = server.requests
         res = CliRunner().invoke(app, ["batch", str(tmp_path / "list.txt"), "--out", str(tmp_path / "b"),
@@ -105,6 +105,7 @@ def test_a_local_batch_with_evaluation_writes_the_summary(tmp_path):
     assert (tmp_path / "b/papers/paper0/eval/eval.json").is_file()
     run_settings = json.loads((tmp_path / "b/papers/paper1/run.json").read_text())["context"]
     assert run_settings["max_files"] == 3 and run_settings["paper_token_budget"] == 900
+    assert run_settings["digest_token_budget"] == 400
 
 
 def test_a_killed_batch_continues_where_it_stopped(tmp_path):

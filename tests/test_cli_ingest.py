@@ -29,6 +29,17 @@ def test_ingest_writes_file_with_budget(tmp_path):
     assert result.stdout == ""
 
 
+def test_ingest_shows_the_digest(tmp_path):
+    out = tmp_path / "digest.md"
+    result = runner.invoke(app, ["ingest", str(EXAMPLES / "smoothmix.md"), "-o", str(out), "--budget", "600",
+                                 "--digest"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "## 2 Method" in text and "## 3 Experimental Setup" in text
+    assert "## 1 Introduction" not in text and "## 4 Results" not in text
+    assert "dropped: 3 sections (1 Introduction, 4 Results, 5 Conclusion)" in result.stderr
+
+
 def test_ingest_bad_input_is_one_clear_line(tmp_path):
     hostile = tmp_path / "evil.tar.gz"
     with tarfile.open(hostile, "w:gz") as tar:

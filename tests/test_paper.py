@@ -83,6 +83,44 @@ def test_compaction_priority_and_groups():
     assert info["tokens"] <= 300 and "1 Method" in md and info["shortened"] == ["1 Method"]
 
 
+def test_shortening_keeps_the_equations_and_the_values_of_the_cut_part():
+    prose = "The loss weighs each example by its margin. " * 60
+    paper = Paper(title="T", abstract="A.", sections=[Section(
+        heading="2 Method", level=1, text=f"{prose}\n\n$$ L = \\sum_i w_i \\ell_i \\tag{{1}} $$\n\n{prose}"
+                                          "We use $\\lambda=0.3$ in all runs. The margin is a distance.")])
+    md, info = compact(paper, 150)
+    assert info["shortened"] == ["2 Method"] and info["tokens"] < count_tokens(paper.to_markdown(paper.sections))
+    assert "[...]" in md and "$$ L = \\sum_i w_i \\ell_i \\tag{1} $$" in md
+    assert "We use $\\lambda=0.3$ in all runs." in md and "The margin is a distance" not in md
+    assert md.count("The loss weighs") < 60
+
+
+def test_digest_keeps_the_method_and_its_setup_and_drops_the_rest_first():
+    paper = _paper([("1 Introduction", 1, False, 300), ("2 Method", 1, False, 300), ("2.1 Ablation", 2, False, 200),
+                    ("3 Experiments", 1, False, 20), ("3.1 Training details", 2, False, 150),
+                    ("3.2 Main results", 2, False, 300), ("4 Results", 1, False, 100),
+                    ("4.1 Implementation details", 2, False, 100), ("4.2 Analysis", 2, False, 200)])
+    _md, whole = compact(paper, 1000)  # the paper view drops none of these whole
+    assert whole["dropped"] == []
+    md, info = compact(paper, 700, digest=True)
+    # the introduction first, then results and analyses in reading order; set-up under "Results" stays
+    assert info["dropped"] == ["1 Introduction", "2.1 Ablation", "3.2 Main results", "4 Results", "4.2 Analysis"]
+    assert info["shortened"] == [] and info["tokens"] <= 700
+    assert all(h in md for h in ("2 Method", "3.1 Training details", "4.1 Implementation details"))
+
+
+@needs_shared
+def test_the_transformer_digest_keeps_its_equations_and_training():
+    paper = load_paper(SHARED / "papers/transformer/paper.tex")
+    md, info = compact(paper, 2000, digest=True)
+    assert info["tokens"] <= 2100 and info["tokens_full"] > 8000  # about the budget: values and equations stay
+    assert {"1 Introduction", "2 Background", "4 Why Self-Attention", "6.2 Model Variations"} <= set(info["dropped"])
+    for kept in ("\\mathrm{Attention}(Q, K, V)", "\\mathrm{MultiHead}(Q, K, V)", "PE_{(pos,2i)}",
+                 "\\mathrm{FFN}(x)", "warmup\\_steps=4000", "P_{drop}=0.1", "\\epsilon_{ls}=0.1",
+                 "$h=8$ parallel attention layers", "$d_{ff}=2048$"):
+        assert kept in md, kept
+
+
 @needs_shared
 def test_real_pdf_compacts_by_priority():
     paper = load_paper(SHARED / "papers/semantic-self-consistency/paper.pdf")

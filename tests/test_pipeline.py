@@ -514,6 +514,36 @@ def test_compaction_is_recorded_and_what_was_dropped_never_reaches_the_agents(sc
     assert "claims match" not in first_prompt
 
 
+def test_calls_after_the_planner_carry_the_digest_and_share_one_prefix(scripted, tmp_path):
+    """Only the planner reads the paper; the later calls (11 of 12 here) carry the digest in its place."""
+    from pathlib import Path
+
+    from tests.conftest import PAPER
+
+    intro = "## Introduction\n" + "Perceptrons have a long history in machine learning. " * 60 + "\n\n"
+    results = "## Results\n" + "TinyNet reaches an accuracy of 0.97 on the test split. " * 60 + "\n"
+    paper = tmp_path / "long.md"
+    paper.write_text(PAPER.replace("## Method", intro + "## Method") + "\n" + results)
+    _script, model, context = scripted
+    ctx = context(paper_token_budget=2000, digest_token_budget=300)
+    run_graph(paper, ctx)
+    root = Path(ctx.out_dir)
+    digest_info = json.loads((root / "run.json").read_text())["paper_info"]["digest"]
+    assert digest_info["dropped"] == ["Introduction", "Results"] and digest_info["tokens"] <= 300
+    assert (root / "artifacts/paper_digest.md").is_file()
+    planner = str(model.calls[0]["messages"][1].content)
+    assert "long history" in planner and "reaches an accuracy" in planner
+    later = model.calls[1:]
+    assert len(later) == 11
+    for call in later:
+        head = str(call["messages"][1].content)
+        assert "TinyNet has a hidden layer" in head and "We train for 3 epochs" in head
+        assert "long history" not in head and "reaches an accuracy" not in head
+        # one prefix: system, digest + request 1, the plan
+        assert [m.content for m in call["messages"][:3]] == [m.content for m in later[0]["messages"][:3]]
+    assert "digest of the paper" in str(later[0]["messages"][1].content)
+
+
 def test_a_repeated_answer_is_taken_as_the_last_try(scripted, paper_file):
     """The embedded model answered main.py's placeholder complaint twice with the same file: the third call
     is not made; the file is kept with its problems recorded."""

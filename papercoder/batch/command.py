@@ -27,6 +27,8 @@ def batch_cmd(
     = 0,
     paper_tokens: Annotated[int, typer.Option(min=0, help="Token budget of each paper's text (0: per-model "
                                                           "default).")] = 0,
+    digest_tokens: Annotated[int, typer.Option(min=0, help="Token budget of each paper's digest (0: a third of "
+                                                           "the paper budget).")] = 0,
     verify: Annotated[bool, typer.Option(help="Verify and repair each repository.")] = True,
     cache: Annotated[bool, typer.Option(help="Answer identical requests from the response cache.")] = True,
     evaluate: Annotated[bool, typer.Option("--eval", help="Evaluate each repository once it is written.")] = False,
@@ -80,6 +82,7 @@ def batch_cmd(
                      *(["--max-cost", str(max_cost)] if max_cost else []),
                      *(["--max-files", str(max_files)] if max_files else []),
                      *(["--paper-tokens", str(paper_tokens)] if paper_tokens else []),
+                     *(["--digest-tokens", str(digest_tokens)] if digest_tokens else []),
                      "--verify" if verify else "--no-verify",
                      "--cache" if cache else "--no-cache"],
         "resume_args": common,
@@ -89,7 +92,7 @@ def batch_cmd(
     }
     run_ctx = {"model": model, "base_url": base_url, "concurrency": concurrency, "request_timeout": timeout,
                "max_cost": max_cost, "verify": verify, "cache": cache, "max_files": max_files,
-               "paper_token_budget": paper_tokens}
+               "paper_token_budget": paper_tokens, "digest_token_budget": digest_tokens}
     eval_ctx = {"model": judge, "base_url": judge_url, "judge_samples": samples, "request_timeout": timeout,
                 "cache": cache, "concurrency": concurrency, "verify": False}
 

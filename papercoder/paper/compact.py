@@ -5,6 +5,11 @@ acknowledgements, broader impact and similar statements, appendix sections that 
 experiments, hyperparameters or implementation, discussion and conclusion, then the rest of the appendix
 (longest first). Then the longest remaining sections are shortened from their end. The method, experiments,
 hyperparameters and implementation details of the body are never dropped whole.
+
+The *digest* (``digest=True``) is the smaller view the agents after the planner work from: it also drops the
+introduction, background and motivation, then the results and their analysis (tables of results, model
+variations, ablations), before anything is shortened. What it keeps whole is the method and its set-up:
+model, algorithm, datasets, training, hyperparameters and implementation details.
 """
 
 from __future__ import annotations
@@ -26,6 +31,16 @@ _BODY_RANKS = [
     (5, re.compile(r"discussion|conclusion", re.IGNORECASE)),
 ]
 _CHECKLIST = re.compile(r"checklist", re.IGNORECASE)
+_DIGEST_RANKS = [
+    (1, re.compile(r"^(introduction|background|motivation|preliminar\w*|overview)$|^why\b", re.IGNORECASE)),
+    (5, re.compile(r"result|variation|ablation|analys[ie]s|visuali[sz]ation|comparison|case stud|qualitative|"
+                   r"discussion", re.IGNORECASE)),
+]
+_DISPLAY_MATH = re.compile(r"\$\$.+?\$\$", re.DOTALL)
+_SETS_VALUE = re.compile(r"=\s*[-+]?\d")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z$\\(])")
+_SETUP = re.compile(r"setup|set-up|implementation|training|hyper|detail|config|parameter|dataset|prompt",
+                    re.IGNORECASE)
 
 
 def _groups(sections: list[Section]) -> list[list[Section]]:
@@ -52,7 +67,7 @@ def _trailing_checklist(sections: list[Section]) -> list[Section]:
     return []
 
 
-def _rank(group: list[Section]) -> int | None:
+def _rank(group: list[Section], digest: bool = False) -> int | None:
     """Drop rank of a section group (lower goes first); None when it is never dropped whole."""
     head = group[0]
     name = heading_name(head.heading)
@@ -61,11 +76,61 @@ def _rank(group: list[Section]) -> int | None:
     for rank, pattern in _BODY_RANKS:
         if pattern.search(name) and not _KEEP.search(name):
             return rank
+    if digest:
+        for rank, pattern in _DIGEST_RANKS:
+            if pattern.search(name) and not _SETUP.search(name):
+                return rank
     return None
 
 
-def compact(paper: Paper, budget: int) -> tuple[str, dict[str, object]]:
-    """Render ``paper`` as Markdown of at most about ``budget`` tokens.
+def _droppable(sections: list[Section], digest: bool) -> list[tuple[int, list[Section]]]:
+    """Section groups that may be dropped whole, in dropping order.
+
+    In a digest, a dropped section's subsections about the set-up stay (the training details under
+    "Experiments"), and a subsection of a kept section may go on its own (an ablation under "Method").
+    """
+    ranked: list[tuple[int, list[Section]]] = []
+    for group in _groups(sections):
+        rank = _rank(group, digest)
+        if not digest or group[0].appendix:
+            if rank is not None:
+                ranked.append((rank, group))
+        elif rank is not None:
+            ranked.append((rank, [group[0], *(s for s in group[1:] if not _SETUP.search(heading_name(s.heading)))]))
+        else:
+            ranked += [(r, [s]) for s in group[1:] if (r := _rank([s], digest)) is not None]
+    # within a rank: appendix groups longest first, body groups in reading order
+    ranked.sort(key=lambda rg: (rg[0], -sum(len(s.text) for s in rg[1]) if rg[0] in (4, 6) else 0))
+    return ranked
+
+
+def _shorten(text: str, keep: int) -> str:
+    """``text`` cut to about ``keep`` characters at a sentence end.
+
+    Of the part cut off, the display equations and the sentences that set a value (``$h=8$``, ``p = 0.1``)
+    stay: they are what an implementer cannot rebuild from the prose around them.
+    """
+    spans = [m.span() for m in _DISPLAY_MATH.finditer(text)]
+    cut = text.rfind(". ", 0, keep)
+    end = cut + 1 if cut > keep // 2 else keep
+    end = next((a for a, b in spans if a < end < b), end)  # never cut inside an equation
+    head = text[:end].rstrip()
+    if head.endswith(" [...]"):
+        head = head[: -len(" [...]")].rstrip()
+    kept: list[str] = []
+    start = end
+    for a, b in [*(sp for sp in spans if sp[0] >= end), (len(text), len(text))]:
+        for paragraph in text[start:a].split("\n\n"):
+            sentences = _SENTENCE_END.split(paragraph.replace("[...]", " ").strip())
+            kept += [s.strip() for s in sentences if _SETS_VALUE.search(s)]
+        if a < b:
+            kept.append(text[a:b])
+        start = b
+    return head + " [...]" + "".join(f"\n\n{k}" for k in kept)
+
+
+def compact(paper: Paper, budget: int, *, digest: bool = False) -> tuple[str, dict[str, object]]:
+    """Render ``paper`` as Markdown of at most about ``budget`` tokens (the digest's rules with ``digest``).
 
     Returns:
         The Markdown and a record: tokens before and after, sections dropped and shortened, bibliography entries
@@ -88,25 +153,25 @@ def compact(paper: Paper, budget: int) -> tuple[str, dict[str, object]]:
     for s in _trailing_checklist(sections):
         sections.remove(s)
         dropped.append(s.heading)
-    ranked = [(r, g) for g in _groups(sections) if (r := _rank(g)) is not None]
-    # within a rank: appendix groups longest first, body groups in reading order
-    ranked.sort(key=lambda rg: (rg[0], -sum(len(s.text) for s in rg[1]) if rg[0] in (4, 6) else 0))
-    for _rank_value, group in ranked:
+    for _rank_value, group in _droppable(sections, digest):
         if size() <= budget:
             break
         for s in group:
             sections.remove(s)
             dropped.append(s.heading)
     total = size()
+    fixed: set[int] = set()  # sections that cannot be shortened further
     while total > budget:
-        longest = max(sections, key=lambda s: len(s.text), default=None)
-        if longest is None or len(longest.text) <= 600:
+        candidates = [s for s in sections if id(s) not in fixed and len(s.text) > 600]
+        if not candidates:
             break
+        longest = max(candidates, key=lambda s: len(s.text))
         keep = max(400, len(longest.text) - ((total - budget) * 4 + 200))
-        if keep >= len(longest.text):
-            break
-        cut = longest.text.rfind(". ", 0, keep)
-        longest.text = longest.text[: cut + 1 if cut > keep // 2 else keep].rstrip() + " [...]"
+        shorter = _shorten(longest.text, keep)
+        if len(shorter) >= len(longest.text):
+            fixed.add(id(longest))
+            continue
+        longest.text = shorter
         if longest.heading not in shortened:
             shortened.append(longest.heading)
         total = size()
