@@ -24,8 +24,9 @@ def problems(task_list: list[str], deps: Mapping[str, Iterable[str]], *, entry_p
         entry_point: The entry point, which imports other files and is imported by none.
 
     Returns:
-        One sentence per self-dependency, unknown dependency, dependency on the entry point and cycle;
-        empty when the map is a DAG that ends at the entry point.
+        One sentence per unknown dependency, dependency on the entry point and cycle; empty when the map is a
+        DAG that ends at the entry point. A file listed among its own dependencies is no reason to ask the
+        designer again (the embedded model does it often, and the meaning is clear): ``build`` drops it.
     """
     listed = set(task_list)
     found: list[str] = []
@@ -34,8 +35,8 @@ def problems(task_list: list[str], deps: Mapping[str, Iterable[str]], *, entry_p
     for f in task_list:
         for d in deps.get(f, ()):
             if d == f:
-                found.append(f"{f} depends on itself")
-            elif d == entry_point:
+                continue
+            if d == entry_point:
                 found.append(f"{f} depends on {d}, the entry point; the entry point imports the other files, "
                              "never the reverse")
             elif d not in listed:

@@ -15,7 +15,7 @@ def test_generations_in_task_order():
 
 def test_problems_named():
     found = depgraph.problems(["a.py", "b.py"], {"a.py": ["a.py", "b.py", "zzz.py"], "b.py": ["a.py"]})
-    assert "a.py depends on itself" in found
+    assert not any("itself" in p for p in found)  # build() drops it: not worth a re-ask
     assert "a.py depends on zzz.py, which is not in the file list" in found
     assert any(p.startswith("dependency cycle") for p in found)
     assert depgraph.problems(["a.py", "b.py"], {"b.py": ["a.py"]}) == []

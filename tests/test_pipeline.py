@@ -144,7 +144,7 @@ def test_cycle_reasked_once_then_repaired(scripted, paper_file):
                        and "Request 3 of the planning" in str(c["messages"][-3].content))]
     assert len(logic_calls) == 2  # asked, then re-asked once with the problem named
     assert "dependency cycle" in str(logic_calls[1]["messages"][-1].content)
-    assert "main.py depends on itself" in str(logic_calls[1]["messages"][-1].content)
+    assert "itself" not in str(logic_calls[1]["messages"][-1].content)  # repaired, not re-asked
     from pathlib import Path
 
     dag = json.loads((Path(ctx.out_dir) / "artifacts/dependency_graph.json").read_text())
@@ -154,6 +154,24 @@ def test_cycle_reasked_once_then_repaired(scripted, paper_file):
                for r in dag["repairs"])
     assert dag["generations"] == [["data.py", "model.py"], ["train.py"], ["main.py"]]
     assert result["summary"]["status"] == "completed"
+
+
+def test_a_self_dependency_alone_is_repaired_without_a_reask(scripted, paper_file):
+    """The embedded model listed model.py, data.py and utils.py among their own dependencies (Transformer)."""
+    script, model, context = scripted
+    deps = {"data.py": ["data.py"], "model.py": ["model.py"], "train.py": ["data.py", "model.py"],
+            "main.py": ["train.py"]}
+    script.logic = [logic_answer(deps)]
+    ctx = context()
+    run_graph(paper_file, ctx)
+    from pathlib import Path
+
+    run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
+    assert [c["node"] for c in run["calls"]].count("logic_designer") == 1
+    dag = json.loads((Path(ctx.out_dir) / "artifacts/dependency_graph.json").read_text())
+    assert dag["reasked"] == [] and {"dropped self-dependency of data.py",
+                                     "dropped self-dependency of model.py"} <= set(dag["repairs"])
+    assert dag["generations"] == [["data.py", "model.py"], ["train.py"], ["main.py"]]
 
 
 def test_cycle_fixed_by_reask_needs_no_repair(scripted, paper_file):
