@@ -510,15 +510,20 @@ def test_runaway_answer_is_not_echoed_into_the_reask(scripted, paper_file):
     assert "Request 2 of the planning" in str(reask["messages"][-2].content)
 
 
+def _longer_paper(tmp_path, before_method: str, at_end: str):
+    """The tiny paper with a long section before its method and another at its end."""
+    from tests.conftest import PAPER
+
+    paper = tmp_path / "long.md"
+    paper.write_text(PAPER.replace("## Method", before_method + "## Method") + "\n" + at_end)
+    return paper
+
+
 def test_compaction_is_recorded_and_what_was_dropped_never_reaches_the_agents(scripted, tmp_path):
     from pathlib import Path
 
-    from tests.conftest import PAPER
-
-    related = "## Related Work\n" + "Earlier work on tiny perceptrons studied many things. " * 120 + "\n\n"
-    checklist = "## NeurIPS Paper Checklist\n" + "Yes, the claims match the results. " * 80 + "\n"
-    paper = tmp_path / "long.md"
-    paper.write_text(PAPER.replace("## Method", related + "## Method") + "\n" + checklist)
+    paper = _longer_paper(tmp_path, "## Related Work\n" + "Earlier work on tiny perceptrons studied things. " * 120
+                          + "\n\n", "## NeurIPS Paper Checklist\n" + "Yes, the claims match the results. " * 80 + "\n")
     _script, model, context = scripted
     ctx = context(paper_token_budget=300)
     run_graph(paper, ctx)
@@ -536,12 +541,8 @@ def test_calls_after_the_planner_carry_the_digest_and_share_one_prefix(scripted,
     """Only the planner reads the paper; the later calls (11 of 12 here) carry the digest in its place."""
     from pathlib import Path
 
-    from tests.conftest import PAPER
-
-    intro = "## Introduction\n" + "Perceptrons have a long history in machine learning. " * 60 + "\n\n"
-    results = "## Results\n" + "TinyNet reaches an accuracy of 0.97 on the test split. " * 60 + "\n"
-    paper = tmp_path / "long.md"
-    paper.write_text(PAPER.replace("## Method", intro + "## Method") + "\n" + results)
+    paper = _longer_paper(tmp_path, "## Introduction\n" + "Perceptrons have a long history in learning. " * 60
+                          + "\n\n", "## Results\n" + "TinyNet reaches an accuracy of 0.97 on the test split. " * 60)
     _script, model, context = scripted
     ctx = context(paper_token_budget=2000, digest_token_budget=300)
     run_graph(paper, ctx)
