@@ -5,9 +5,10 @@ and coders continue that same conversation, so every call shares an identical pr
 the paper, then the plan and design) that provider prompt caches and llama.cpp's KV cache can reuse; the
 per-file request comes last.
 
-Only the planner reads the paper within the paper budget. Every later call has the paper's digest in its place
-(method, set-up and training, about a third of the size) followed by the plan written from the whole paper:
-the many analyst and coder calls each send far fewer tokens, and they still share one prefix.
+Only the planner reads the paper within the paper budget. It reads it as the paper's digest (method, set-up and
+training, about a third of the size) followed by the rest of the paper; every later call has the digest alone,
+then the plan written from the whole paper. The many analyst and coder calls each send far fewer tokens, and
+all calls, the planner's included, share one prefix up to the end of the digest.
 """
 
 from __future__ import annotations
@@ -71,12 +72,26 @@ def render_logic(logic: dict[str, Any]) -> str:
                        "shared_knowledge": logic["shared_knowledge"]}, ensure_ascii=False)
 
 
+def _paper_parts(state: PaperCoderState, full_paper: bool) -> dict[str, str]:
+    """The planner template's paper, its intro, and what follows it (the rest of the paper, or a note).
+
+    With a digest and the rest of the paper in the state, every call opens with the digest: the planner's call then
+    has the rest of the paper, every later call a note in its place, so they all share the prefix up to the end of
+    the digest. With a digest alone (a caller's state), the planner reads the paper and later calls the digest.
+    Without a digest (or a paper within the digest budget), every call reads the paper.
+    """
+    paper = state["paper_md"].strip()
+    digest = (state.get("paper_digest") or "").strip()
+    rest = (state.get("paper_rest") or "").strip()
+    if not digest or digest == paper or (full_paper and not rest):
+        return {"intro": prompt("paper_full").strip(), "paper": paper, "rest": ""}
+    after = fill("paper_rest", rest=rest) if full_paper else prompt("paper_rest_omitted")
+    return {"intro": prompt("paper_digest").strip(), "paper": digest, "rest": "\n" + after.strip() + "\n"}
+
+
 def _request(step: str, state: PaperCoderState, ctx: RunContext, full_paper: bool = True) -> str:
     if step == "planner":
-        digest = "" if full_paper else (state.get("paper_digest") or "").strip()
-        digest = "" if digest == state["paper_md"].strip() else digest  # a paper within the digest budget
-        request = fill("planner", intro=prompt("paper_digest" if digest else "paper_full").strip(),
-                       paper=digest or state["paper_md"].strip())
+        request = fill("planner", **_paper_parts(state, full_paper))
         if state.get("review_feedback"):
             request += "\n\n" + fill("review_feedback", feedback=state["review_feedback"])
         return request
@@ -101,9 +116,9 @@ def _answer(step: str, state: PaperCoderState) -> str:
 def planning_messages(state: PaperCoderState, ctx: RunContext, upto: str | None = None) -> list[BaseMessage]:
     """The conversation up to the request of planning step ``upto`` (all four answers when None).
 
-    The planner's own call has the paper; every other call has the paper's digest in its place (when the state
-    has one and it differs from the paper; a graph started from ``paper_md`` alone has none). Without a digest,
-    every call starts with the planner's own messages.
+    The planner's own call has the paper, as the digest then the rest; every other call has the digest alone (when
+    the state has one and it differs from the paper; a graph started from ``paper_md`` alone has none). Without a
+    digest, every call starts with the planner's own messages.
     """
     messages: list[BaseMessage] = [SystemMessage(content=prompt("system"))]
     for step in PLANNING_STEPS:

@@ -9,8 +9,8 @@ The original policy, rebuilt for the same calls with the same plan and answers (
 project's tokenizer):
 
 * planning (planner, architect, logic designer, config writer): one conversation over the **full** paper, as
-  ours, so each call is ours with the paper it carried (the planner: the compacted paper; the later steps: the
-  paper's digest) replaced by the full one;
+  ours, so each call is ours with the paper it carried (the planner: the compacted paper, as the digest then
+  the rest; the later steps: the paper's digest) replaced by the full one;
 * analyst of file F: the full paper + every planning artifact (plan, architecture with both diagrams, logic
   design, config.yaml) + the request;
 * coder of file F: the full paper + every planning artifact + the code of **every file written before F**
@@ -52,6 +52,8 @@ def rebuild(run_dir: Path) -> dict[str, Any]:
     info = run.get("paper_info", {})
     paper_ours, paper_full = int(info.get("tokens", 0)), int(info.get("tokens_full", info.get("tokens", 0)))
     digest = int((info.get("digest") or {}).get("tokens", paper_ours))  # runs before the digest: the paper
+    if (info.get("rest") or {}).get("tokens"):  # the planner read the digest, then the rest of the paper
+        paper_ours = digest + int(info["rest"]["tokens"])
     planning = sum(count_tokens(_text(art / n)) for n in ("plan.md", "architecture.json", "logic_design.json",
                                                           "config.yaml"))
     order = json.loads(_text(art / "logic_design.json") or "{}").get("task_list", [])

@@ -13,7 +13,7 @@ from papercoder.context import RunContext
 from papercoder.llm.cost import price_of
 from papercoder.llm.models import model_label
 from papercoder.llm.tokens import count_tokens
-from papercoder.paper import compact, load_paper
+from papercoder.paper import compact, load_paper, remainder
 
 
 def _prompt_tokens(name: str) -> int:
@@ -25,13 +25,18 @@ def estimate_run(paper: str, ctx: RunContext) -> dict[str, Any]:
     doc = load_paper(paper)
     md, info = compact(doc, ctx.effective_paper_budget())
     digest, _ = compact(doc, ctx.effective_digest_budget(), digest=True)
+    rest, _ = remainder(doc, ctx.effective_paper_budget(), ctx.effective_digest_budget())
     n = ctx.effective_max_files()
     rows: list[dict[str, Any]] = []
 
-    # the planner reads the paper; every later call has the digest in its place
-    planning_in = _prompt_tokens("system") + count_tokens(md) + _prompt_tokens("planner")
+    # the planner reads the paper as the digest then the rest; every later call has the digest alone
+    split = digest.strip() != md.strip() and bool(rest)
+    planner_paper = (count_tokens(digest) + count_tokens(rest) + _prompt_tokens("paper_rest")) if split \
+        else count_tokens(md)
+    later_paper = count_tokens(digest) + _prompt_tokens("paper_rest_omitted") if split else count_tokens(md)
+    planning_in = _prompt_tokens("system") + planner_paper + _prompt_tokens("planner")
     planning_out = ctx.max_tokens("plan")
-    history = _prompt_tokens("system") + count_tokens(digest) + _prompt_tokens("planner") + ctx.max_tokens("plan")
+    history = _prompt_tokens("system") + later_paper + _prompt_tokens("planner") + ctx.max_tokens("plan")
     for step, kind in (("architect", "design"), ("logic_designer", "design"), ("config_writer", "config")):
         history += _prompt_tokens(step)
         planning_in += history

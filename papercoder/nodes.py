@@ -14,7 +14,7 @@ from papercoder import depgraph
 from papercoder.agents.conversation import context_of, workspace_of
 from papercoder.context import RunContext
 from papercoder.llm.models import model_label
-from papercoder.paper import compact, load_paper
+from papercoder.paper import compact, load_paper, remainder
 from papercoder.state import PaperCoderState
 from papercoder.workspace import Workspace, default_out_dir
 
@@ -28,6 +28,7 @@ def ingest(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, An
     ws = Workspace(out_dir, state.get("run_id") or None).start_fresh()
     md, info = compact(paper, ctx.effective_paper_budget())
     digest, digest_info = compact(paper, ctx.effective_digest_budget(), digest=True)
+    rest, rest_info = remainder(paper, ctx.effective_paper_budget(), ctx.effective_digest_budget())
     info.update({"source": paper.source, "format": paper.format, "title": paper.title,
                  "sections": len(paper.sections), "appendix_sections": len(paper.appendix),
                  "equations": len(paper.equations), "tables": len(paper.tables), "warnings": paper.warnings})
@@ -36,13 +37,14 @@ def ingest(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, An
     digest_front = yaml.safe_dump(digest_info, sort_keys=False, allow_unicode=True, width=100)
     ws.write_artifact("paper_digest.md", f"---\n{digest_front}---\n\n{digest}")
     info["digest"] = {k: digest_info[k] for k in ("budget", "tokens", "dropped", "shortened")}
+    info["rest"] = rest_info
     ws.update_run(status="running", paper=paper.source, title=paper.title, model=model_label(ctx),
                   started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), paper_info=info,
                   settings={"concurrency": ctx.effective_concurrency(), "max_files": ctx.effective_max_files(),
                             "paper_token_budget": ctx.effective_paper_budget(),
                             "digest_token_budget": ctx.effective_digest_budget()})
     return {"out_dir": str(ws.root), "run_id": ws.run_id, "repo_dir": str(ws.repo), "paper_md": md,
-            "paper_digest": digest, "paper_info": info, "title": paper.title}
+            "paper_digest": digest, "paper_rest": rest, "paper_info": info, "title": paper.title}
 
 
 def build_dag(state: PaperCoderState) -> dict[str, Any]:

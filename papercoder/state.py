@@ -59,6 +59,7 @@ class PaperCoderState(TypedDict):
     repo_dir: NotRequired[str]
     paper_md: NotRequired[str]
     paper_digest: NotRequired[str]
+    paper_rest: NotRequired[str]
     paper_info: NotRequired[dict[str, Any]]
     plan: NotRequired[str]
     architecture: NotRequired[dict[str, Any]]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 
 import pytest
 
 from papercoder.llm.tokens import count_tokens
-from papercoder.paper import PaperReadError, Section, compact, detect_format, load_paper
+from papercoder.paper import PaperReadError, Section, compact, detect_format, load_paper, remainder
 from papercoder.paper.model import Paper
 from tests.conftest import EXAMPLES, SHARED
 
@@ -119,6 +120,28 @@ def test_the_transformer_digest_keeps_its_equations_and_training():
                  "\\mathrm{FFN}(x)", "warmup\\_steps=4000", "P_{drop}=0.1", "\\epsilon_{ls}=0.1",
                  "$h=8$ parallel attention layers", "$d_{ff}=2048$"):
         assert kept in md, kept
+
+
+@needs_shared
+def test_the_digest_and_the_remainder_together_hold_the_compacted_paper():
+    """The planner reads the digest then the remainder: every sentence of the compacted paper is in one of them,
+    and the remainder repeats little of the digest (only the equations and values a shortened section kept)."""
+    paper = load_paper(SHARED / "papers/transformer/paper.tex")
+    md, info = compact(paper, 6000)
+    digest, _ = compact(paper, 2000, digest=True)
+    rest, rest_info = remainder(paper, 6000, 2000)
+    sentences = [s.strip() for s in re.split(r"(?<=\.)\s+|\n\n", md) if len(s.split()) >= 6]
+    assert len(sentences) > 150
+    missing = [s for s in sentences if s not in digest and s not in rest]
+    assert missing == []
+    assert {"1 Introduction", "3.2.2 Multi-Head Attention (continued)"} <= set(rest_info["sections"])
+    assert "5.3 Optimizer" not in " ".join(rest_info["sections"])  # whole in the digest: not repeated
+    assert rest_info["tokens"] + count_tokens(digest) < info["tokens"] * 1.12
+
+
+def test_a_paper_within_the_digest_budget_has_no_remainder():
+    paper = _paper([("1 Method", 1, False, 50), ("2 Training", 1, False, 50)])
+    assert remainder(paper, 1000, 900) == ("", {"tokens": 0, "sections": []})
 
 
 @needs_shared

@@ -560,7 +560,17 @@ def test_calls_after_the_planner_carry_the_digest_and_share_one_prefix(scripted,
         assert "long history" not in head and "reaches an accuracy" not in head
         # one prefix: system, digest + request 1, the plan
         assert [m.content for m in call["messages"][:3]] == [m.content for m in later[0]["messages"][:3]]
-    assert "digest of the paper" in str(later[0]["messages"][1].content)
+    # the planner reads the digest first, then the rest: its call and every later one share the prefix through
+    # the digest (system message included), and only the planner's has the rest of the paper
+    head = str(later[0]["messages"][1].content)
+    shared = head[: head.index("</paper>") + len("</paper>")]
+    assert "its digest comes first" in shared.lower() and "TinyNet has a hidden layer" in shared
+    assert planner.startswith(shared) and model.calls[0]["messages"][0].content == later[0]["messages"][0].content
+    rest = planner[len(shared):]
+    assert rest.index("long history") < rest.index("reaches an accuracy") < rest.index("Request 1")
+    assert "TinyNet has a hidden layer" not in rest  # the digest's sections are not repeated
+    run = json.loads((root / "run.json").read_text())
+    assert run["paper_info"]["rest"]["sections"] == ["Introduction", "Results"]
 
 
 def test_a_repeated_answer_is_taken_as_the_last_try(scripted, paper_file):

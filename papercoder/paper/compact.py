@@ -129,27 +129,20 @@ def _shorten(text: str, keep: int) -> str:
     return head + " [...]" + "".join(f"\n\n{k}" for k in kept)
 
 
-def compact(paper: Paper, budget: int, *, digest: bool = False) -> tuple[str, dict[str, object]]:
-    """Render ``paper`` as Markdown of at most about ``budget`` tokens (the digest's rules with ``digest``).
-
-    Returns:
-        The Markdown and a record: tokens before and after, sections dropped and shortened, bibliography entries
-        left out.
-
-    """
+def _compacted(paper: Paper, budget: int, digest: bool) -> tuple[list[Section], dict[str, object]]:
+    """The sections kept (some shortened) within ``budget``, and the record of what was dropped and shortened."""
     sections = [s.model_copy() for s in paper.sections]
-    full = paper.to_markdown(sections)
+    full_tokens = count_tokens(paper.to_markdown(sections))
     dropped: list[str] = []
     shortened: list[str] = []
-    info: dict[str, object] = {"budget": budget, "tokens_full": count_tokens(full), "dropped": dropped,
+    info: dict[str, object] = {"budget": budget, "tokens_full": full_tokens, "dropped": dropped,
                                "shortened": shortened, "bibliography_entries_left_out": len(paper.bibliography)}
 
     def size() -> int:
         return count_tokens(paper.to_markdown(sections))
 
-    if budget <= 0 or count_tokens(full) <= budget:
-        info["tokens"] = info["tokens_full"]
-        return full, info
+    if budget <= 0 or full_tokens <= budget:
+        return sections, info
     for s in _trailing_checklist(sections):
         sections.remove(s)
         dropped.append(s.heading)
@@ -175,6 +168,53 @@ def compact(paper: Paper, budget: int, *, digest: bool = False) -> tuple[str, di
         if longest.heading not in shortened:
             shortened.append(longest.heading)
         total = size()
+    return sections, info
+
+
+def compact(paper: Paper, budget: int, *, digest: bool = False) -> tuple[str, dict[str, object]]:
+    """Render ``paper`` as Markdown of at most about ``budget`` tokens (the digest's rules with ``digest``).
+
+    Returns:
+        The Markdown and a record: tokens before and after, sections dropped and shortened, bibliography entries
+        left out.
+
+    """
+    sections, info = _compacted(paper, budget, digest)
     md = paper.to_markdown(sections)
     info["tokens"] = count_tokens(md)
     return md, info
+
+
+def remainder(paper: Paper, budget: int, digest_budget: int) -> tuple[str, dict[str, object]]:
+    """What the planner reads after the digest: the rest of the paper compacted to ``budget``.
+
+    The planner's paper is laid out as the digest first, then this remainder, so that every later call (which has
+    the digest alone) shares its prefix with the planner's call up to the end of the digest. The remainder is
+    every section of the compacted paper that the digest does not hold word for word, in reading order: the
+    sections the digest drops, and of those it shortens, the text from the sentence where it cut them on (headed
+    "(continued)").
+    Title and abstract are in the digest.
+
+    Returns:
+        The remainder as Markdown (empty when the digest is the compacted paper) and a record: its tokens and
+        its section headings.
+
+    """
+    kept, _ = _compacted(paper, budget, False)
+    in_digest: dict[str, str] = {}
+    for s in _compacted(paper, digest_budget, True)[0]:
+        in_digest.setdefault(s.heading, s.text)
+    rest: list[Section] = []
+    for s in kept:
+        text = in_digest.get(s.heading)
+        if text == s.text:
+            continue
+        head = text.split(" [...]", 1)[0].rstrip() if text and " [...]" in text else ""
+        if head and s.text.startswith(head):  # shortened in the digest: what it cut, from the sentence cut into
+            edge = max(s.text.rfind(". ", 0, len(head) + 1), s.text.rfind("\n\n", 0, len(head) + 1))
+            start = edge + 2 if edge >= 0 else 0
+            s = s.model_copy(update={"heading": f"{s.heading} (continued)",
+                                     "text": "[...] " + s.text[start:].lstrip()})
+        rest.append(s)
+    md = paper.sections_markdown(rest)
+    return md, {"tokens": count_tokens(md) if md else 0, "sections": [s.heading for s in rest]}

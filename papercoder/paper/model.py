@@ -59,14 +59,23 @@ class Paper(BaseModel):
         parts = [f"# {self.title}"] if self.title else []
         if self.abstract.strip():
             parts += ["## Abstract", self.abstract.strip()]
-        for s in self.sections if sections is None else sections:
+        body = self.sections_markdown(self.sections if sections is None else sections)
+        if body:
+            parts.append(body.strip())
+        if bibliography and self.bibliography:
+            parts.append(self.bibliography_markdown())
+        return "\n\n".join(parts).strip() + "\n"
+
+    @staticmethod
+    def sections_markdown(sections: list[Section]) -> str:
+        """Render ``sections`` alone (no title, no abstract) as Markdown; empty for no sections."""
+        parts: list[str] = []
+        for s in sections:
             if s.heading:
                 parts.append(f"{'#' * min(6, s.level + 1)} {s.heading}")
             if s.text.strip():
                 parts.append(s.text.strip())
-        if bibliography and self.bibliography:
-            parts.append(self.bibliography_markdown())
-        return "\n\n".join(parts).strip() + "\n"
+        return "\n\n".join(parts).strip() + "\n" if parts else ""
 
     def bibliography_markdown(self) -> str:
         """The bibliography as a Markdown section of bullets."""
