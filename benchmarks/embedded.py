@@ -70,6 +70,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="papercoder-embedded-"))
+    work.mkdir(parents=True, exist_ok=True)
     rows = []
     for paper in args.papers:
         name = paper.parent.name if paper.stem == "paper" else paper.stem
