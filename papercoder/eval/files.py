@@ -8,15 +8,17 @@ Two rules, both recorded in ``eval.json``:
   is listed as left out, never cut.
 - :func:`rank_for_requirement`: for one rubric requirement, files ranked by a BM25 score of the requirement's
   words against each file's identifiers, comments and strings (``snake_case`` and ``camelCase`` split).
+  The scoring is ``rank_bm25``'s Okapi BM25 with Lucene's idf (see :class:`_LuceneBM25`).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from rank_bm25 import BM25Okapi
 
 from papercoder.llm.tokens import count_tokens
 
@@ -115,28 +117,31 @@ def _words(text: str) -> list[str]:
             if len(w) > 2 and w not in STOPWORDS]
 
 
+class _LuceneBM25(BM25Okapi):
+    """``rank_bm25``'s Okapi BM25 with Lucene's idf, ``log(1 + (N - n + 0.5) / (n + 0.5))``, always above 0.
+
+    ``BM25Okapi``'s own idf, ``log((N - n + 0.5) / (n + 0.5))``, is 0 for a word in half of the files and
+    negative (floored at a quarter of the mean idf) for a word in more: in a small repository the one file that
+    matches a requirement could score 0 and be left out of the grader's view.
+    """
+
+    def _calc_idf(self, nd: dict[str, int]) -> None:
+        n = self.corpus_size
+        self.idf = {word: math.log(1 + (n - df + 0.5) / (df + 0.5)) for word, df in nd.items()}
+        self.avgdl = self.avgdl or 1.0  # every file without words: scores 0, not NaN
+
+
 def rank_for_requirement(requirement: str, files: list[RepoFile]) -> list[tuple[str, float]]:
-    """Files ranked by BM25 relevance to ``requirement`` (highest first; ties by path)."""
-    docs = {f.path: Counter(_words(f.path + " " + f.text)) for f in files}
-    if not docs:
+    """Files ranked by BM25 relevance to ``requirement`` (highest first; ties by path).
+
+    Each distinct word of the requirement counts once; a file matching none of them scores 0.
+    """
+    if not files:
         return []
-    n = len(docs)
-    avg = sum(sum(c.values()) for c in docs.values()) / n or 1.0
-    query = set(_words(requirement))
-    df = {w: sum(1 for c in docs.values() if w in c) for w in query}
-    k1, b = 1.2, 0.75
-    scores = []
-    for path, counts in docs.items():
-        length = sum(counts.values()) or 1
-        s = 0.0
-        for w in query:
-            tf = counts.get(w, 0)
-            if tf:
-                idf = math.log(1 + (n - df[w] + 0.5) / (df[w] + 0.5))
-                s += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg))
-        scores.append((path, round(s, 4)))
-    scores.sort(key=lambda ps: (-ps[1], ps[0]))
-    return scores
+    index = _LuceneBM25([_words(f.path + " " + f.text) for f in files], k1=1.2, b=0.75)
+    scores = index.get_scores(list(dict.fromkeys(_words(requirement))))
+    return sorted(((f.path, round(float(s), 4)) for f, s in zip(files, scores, strict=True)),
+                  key=lambda ps: (-ps[1], ps[0]))
 
 
 def select_for_requirement(requirement: str, files: list[RepoFile], budget: int) -> Selection:

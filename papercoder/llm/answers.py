@@ -140,12 +140,7 @@ def ask(
     tries = 1 + max(0, ctx.max_reasks)
     previous: str | None = None
     for attempt in range(tries):
-        # At temperature 0 a re-ask tends to repeat the same answer (and a small model the same loop):
-        # re-asks sample a little.
-        call_ctx = stage_ctx
-        if attempt and stage_ctx.temperature == 0 and not is_reasoning_model(stage_ctx.model):
-            call_ctx = replace(stage_ctx, temperature=RETRY_TEMPERATURE)
-        call = _Call(call_ctx, ws, node, file, attempt, schema, max_tokens, code)
+        call = _Call(_sampling(stage_ctx, attempt), ws, node, file, attempt, schema, max_tokens, code)
         raw = _answer(call, convo)
         text = raw.content if isinstance(raw.content, str) else str(raw.content)
         finish = (raw.response_metadata or {}).get("finish_reason")
@@ -175,14 +170,30 @@ def ask(
         ws.record_error({"stage": node, "file": file, "kind": "reask", "attempt": attempt, "problem": problem})
         ws.write_artifact(f"rejected/{node}{'-' + file.replace('/', '_') if file else ''}-{attempt + 1}.txt",
                           f"Problem: {problem}\n\n{text}")
-        # An answer cut at the token limit is usually a loop: echoing it back would prime the same loop.
-        echo = [AIMessage(content=text[:6000])] if text and finish != "length" else []
-        convo = [*list(messages), *echo,
-                 HumanMessage(content=f"That answer cannot be used: {problem}\n"
-                              "Answer the same request again, fixing exactly this.")]
+        convo = _reask_convo(messages, text, finish, problem)
     made = attempt + 1
     again = " (the last one repeated the one before)" if made < tries else ""
     raise _fail(ws, node, f"no usable answer after {made} tries{again}: {problem}", file, kind=UnusableAnswerError)
+
+
+def _sampling(ctx: RunContext, attempt: int) -> RunContext:
+    """The settings of try ``attempt``: re-asks at temperature 0 sample a little.
+
+    At temperature 0 a re-ask tends to repeat the same answer (and a small model the same loop).
+    """
+    if attempt and ctx.temperature == 0 and not is_reasoning_model(ctx.model):
+        return replace(ctx, temperature=RETRY_TEMPERATURE)
+    return ctx
+
+
+def _reask_convo(messages: Sequence[BaseMessage], text: str, finish: str | None, problem: str) -> list[BaseMessage]:
+    """The conversation of a re-ask: the request, the rejected answer, and the complaint.
+
+    An answer cut at the token limit is usually a loop: it is not echoed back, which would prime the same loop.
+    """
+    echo = [AIMessage(content=text[:6000])] if text and finish != "length" else []
+    return [*list(messages), *echo, HumanMessage(content=f"That answer cannot be used: {problem}\n"
+                                                 "Answer the same request again, fixing exactly this.")]
 
 
 def _json_mode(ctx: RunContext) -> str:
