@@ -17,9 +17,10 @@ from papercoder.paper.archive import folder_fetch, is_archive, read_archive, rea
 from papercoder.paper.errors import PaperReadError
 from papercoder.paper.latex_bib import Bibliography, parse_bibliography
 from papercoder.paper.latex_macros import Definitions, collect_definitions, expand_macros
-from papercoder.paper.latex_render import FOOTNOTE, REF, Block, Renderer
+from papercoder.paper.latex_render import Renderer
 from papercoder.paper.latex_scan import find_env_end, read_group, strip_comments
 from papercoder.paper.latex_source import Fetch, assemble, decode_tex, find_main
+from papercoder.paper.latex_state import FOOTNOTE, REF, Block
 from papercoder.paper.model import Paper, Section
 from papercoder.paper.text import APPENDIX_HEADING, heading_name
 

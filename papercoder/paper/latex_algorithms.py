@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from papercoder.paper.latex_render import (
+from papercoder.paper.latex_scan import read_args, read_optional, skip_space
+from papercoder.paper.latex_state import (
     ALGO_DEDENT,
     ALGO_INDENT,
     ALGO_LINE,
@@ -17,9 +18,8 @@ from papercoder.paper.latex_render import (
     BOLD_OPEN,
     FOOTNOTE,
     LINE_BREAK,
-    Renderer,
+    RenderState,
 )
-from papercoder.paper.latex_scan import read_args, read_optional, skip_space
 
 _ALGPSEUDO: dict[str, tuple[str, int, str]] = {
     # name -> (text before the arguments, number of arguments, pattern: {0}, {1} are the arguments)
@@ -71,7 +71,7 @@ _A2E: dict[str, tuple[int, str]] = {
 }
 
 
-def algorithm_command(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int | None:
+def algorithm_command(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int | None:
     """Algorithm keywords (algorithmic/algpseudocode or algorithm2e); None when ``name`` is not one."""
     if r.algorithm_mode == "a2e":
         if j < len(s) and s[j] == "*" and f"{name}*" in _A2E:
@@ -93,7 +93,7 @@ def algorithm_command(r: Renderer, name: str, s: str, j: int, out: list[str]) ->
     return j if count else skip_space(s, j)
 
 
-def _declared_keyword(r: Renderer, name: str) -> tuple[int, str] | None:
+def _declared_keyword(r: RenderState, name: str) -> tuple[int, str] | None:
     r"""A keyword declared with ``\SetKwInOut``/``\SetKwInput``/``\SetKw``/``\SetKwFunction``."""
     kind, text = r.algorithm_keywords.get(name, ("", ""))
     if kind in ("input", "inout"):
@@ -105,7 +105,7 @@ def _declared_keyword(r: Renderer, name: str) -> tuple[int, str] | None:
     return None
 
 
-def algorithm_lines(r: Renderer, rendered: str) -> str:
+def algorithm_lines(r: RenderState, rendered: str) -> str:
     """Pseudo-code lines from rendered algorithm text (line and indentation marks)."""
     def flat(m: re.Match[str]) -> str:
         block = r.blocks[int(m.group(1))]
@@ -127,7 +127,7 @@ def algorithm_lines(r: Renderer, rendered: str) -> str:
     return "\n".join(lines)
 
 
-def algorithm_float(r: Renderer, rendered: str) -> str:
+def algorithm_float(r: RenderState, rendered: str) -> str:
     """An algorithm2e float: its captions first, then its statements as a code block."""
     captions = [m.group(0) for m in BLOCK.finditer(rendered) if r.blocks[int(m.group(1))].kind == "caption"]
     for mark in captions:
@@ -137,7 +137,7 @@ def algorithm_float(r: Renderer, rendered: str) -> str:
     return head + (r.block("code", f"```text\n{code}\n```") if code else "")
 
 
-def render_algorithmic(r: Renderer, name: str, body: str) -> str:
+def render_algorithmic(r: RenderState, name: str, body: str) -> str:
     """An ``algorithmic`` environment (algorithmic/algpseudocode keywords) as a pseudo-code block."""
     got = read_optional(body, skip_space(body, 0))
     body = body[got[1]:] if got else body

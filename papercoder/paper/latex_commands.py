@@ -7,46 +7,40 @@ output and returns the index after the command.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
+from papercoder.paper.latex_envs import render_caption, render_environment, render_subcaption
 from papercoder.paper.latex_scan import read_args, read_group, read_optional, skip_space
+from papercoder.paper.latex_state import RenderState
 
-if TYPE_CHECKING:
-    from papercoder.paper.latex_render import Renderer
-
-Handler = Callable[["Renderer", str, str, int, list[str]], int]
+Handler = Callable[[RenderState, str, str, int, list[str]], int]
 
 
-def _handle_begin(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
-    from papercoder.paper.latex_envs import render_environment
-
+def _handle_begin(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     return render_environment(r, s, j, out)
 
 
-def _handle_end(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_end(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     return read_args(s, j, "{")[1]  # a stray \end (its \begin was in another argument)
 
 
-def _handle_mintinline(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_mintinline(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     return _handle_verb(r, name, s, read_args(s, j, "{")[1], out)
 
 
-def _handle_label(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_label(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     key, j = read_args(s, j, "{")
     r.set_label(key[0] or "")
     return j
 
 
-def _handle_footnote(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_footnote(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     args, j = read_args(s, j, "[{")
     text = r.markdown(r.render(args[1] or ""))
     out.append(r.footnote(" ".join(text.split())))
     return j
 
 
-def _handle_caption(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
-    from papercoder.paper.latex_envs import render_caption
-
+def _handle_caption(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     spec = "{*[{" if name == "captionof" else "*[{"
     args, j = read_args(s, j, spec)
     kind = (args[0] or "figure").strip() if name == "captionof" else None
@@ -55,12 +49,12 @@ def _handle_caption(r: Renderer, name: str, s: str, j: int, out: list[str]) -> i
     return j
 
 
-def _handle_appendix(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_appendix(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     r.start_appendix()
     return skip_space(s, j)
 
 
-def _handle_url(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_url(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     if j < len(s) and s[j] not in "{ \t\n":  # \url|...| with another delimiter
         end = s.find(s[j], j + 1)
         out.append(s[j + 1:end] if end > 0 else "")
@@ -70,7 +64,7 @@ def _handle_url(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
     return j
 
 
-def _handle_href(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_href(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     args, j = read_args(s, j, "[{{")
     url = (args[1] or "").replace("\\%", "%").replace("\\_", "_").replace("\\#", "#").strip()
     text = r.inline(r.render(args[2] or ""))
@@ -78,7 +72,7 @@ def _handle_href(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
     return j
 
 
-def _handle_verb(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_verb(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     if j < len(s) and s[j] == "*":
         j += 1
     if j < len(s) and s[j] == "[":
@@ -96,20 +90,20 @@ def _handle_verb(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
     return end + 1
 
 
-def _handle_item(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_item(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     got = read_optional(s, skip_space(s, j))
     label = r.inline(r.render(got[0])) if got else ""
     out.append(f"\n\n- {label} " if label else "\n\n- ")
     return got[1] if got else j
 
 
-def _handle_ensuremath(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_ensuremath(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     args, j = read_args(s, j, "{")
     out.append(f"${' '.join((args[0] or '').split())}$")
     return j
 
 
-def _handle_abstract_command(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_abstract_command(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     if s[skip_space(s, j):skip_space(s, j) + 1] == "{":
         args, j = read_args(s, j, "{")
         if not r.abstract:
@@ -117,15 +111,15 @@ def _handle_abstract_command(r: Renderer, name: str, s: str, j: int, out: list[s
     return j
 
 
-def _handle_title_like(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_title_like(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     return r.drop_groups(s, j)
 
 
-def _handle_newtheorem(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_newtheorem(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     return r.drop_groups(s, j)
 
 
-def _handle_xspace(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_xspace(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     k = j
     while s.startswith("{}", k):
         k += 2
@@ -135,9 +129,7 @@ def _handle_xspace(r: Renderer, name: str, s: str, j: int, out: list[str]) -> in
     return k
 
 
-def _handle_subfloat(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
-    from papercoder.paper.latex_envs import render_subcaption
-
+def _handle_subfloat(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     args, j = read_args(s, j, "[[{")
     if args[0]:
         out.append(render_subcaption(r, args[0]))
@@ -145,7 +137,7 @@ def _handle_subfloat(r: Renderer, name: str, s: str, j: int, out: list[str]) -> 
     return j
 
 
-def _handle_texorpdfstring(r: Renderer, name: str, s: str, j: int, out: list[str]) -> int:
+def _handle_texorpdfstring(r: RenderState, name: str, s: str, j: int, out: list[str]) -> int:
     args, j = read_args(s, j, "{{")
     out.append(r.render(args[0] or ""))
     return j

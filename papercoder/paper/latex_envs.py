@@ -1,8 +1,8 @@
-r"""LaTeX environments and math for :class:`~papercoder.paper.latex_render.Renderer`.
+r"""LaTeX environments for :class:`~papercoder.paper.latex_render.Renderer`.
 
 Lists become Markdown lists, tabulars Markdown tables, floats their captions (``Figure 2: ...``) and content,
-display math ``$$ ... $$`` blocks (numbered rows get ``\tag{n}``), algorithms indented pseudo-code, theorems
-bold-labelled paragraphs; figures' graphics are dropped.
+algorithms indented pseudo-code, theorems bold-labelled paragraphs; figures' graphics are dropped. Display math
+environments are converted by :mod:`papercoder.paper.latex_math`.
 """
 
 from __future__ import annotations
@@ -13,18 +13,10 @@ from collections.abc import Callable
 
 from papercoder.paper.latex_algorithms import algorithm_float, render_algorithmic
 from papercoder.paper.latex_macros import Theorem
-from papercoder.paper.latex_render import (
-    BOLD_CLOSE,
-    BOLD_OPEN,
-    FOOTNOTE,
-    LINE_BREAK,
-    FloatState,
-    Label,
-    Renderer,
-)
-from papercoder.paper.latex_scan import find_env_end, read_args, read_optional, skip_space, split_top_level
+from papercoder.paper.latex_math import MATH, render_math_environment
+from papercoder.paper.latex_scan import ROW_BREAK, find_env_end, read_args, read_optional, skip_space, split_top_level
+from papercoder.paper.latex_state import BOLD_CLOSE, BOLD_OPEN, FOOTNOTE, LINE_BREAK, FloatState, Label, RenderState
 
-_ROW = re.compile(r"\\\\\*?(?:\s*\[[^\]]*\])?|\\tabularnewline(?![A-Za-z])|\\cr(?![A-Za-z])")
 _CELL = re.compile(r"&")
 _ITEM = re.compile(r"\\item(?![A-Za-z@])")
 _RULES = re.compile(r"^(?:\s*\\(?:hline|toprule|midrule|bottomrule|endhead|endfirsthead|endfoot|endlastfoot|"
@@ -43,10 +35,6 @@ SUBFLOATS = {"subfigure", "subtable", "subfloat"}
 TABULARS = {"tabular": "[{", "tabular*": "{[{", "tabularx": "{[{", "tabulary": "{{", "longtable": "[{",
             "longtable*": "[{", "supertabular": "{", "xtabular": "[{", "NiceTabular": "[{", "tblr": "[{",
             "longtblr": "[{{", "tabu": "{", "array": "[{", "xltabular": "{[{", "tabularew": "{"}
-MATH = {"equation", "equation*", "align", "align*", "alignat", "alignat*", "gather", "gather*", "multline",
-        "multline*", "flalign", "flalign*", "eqnarray", "eqnarray*", "displaymath", "dmath", "dmath*", "math",
-        "IEEEeqnarray", "IEEEeqnarray*", "dgroup", "dgroup*"}
-_MULTI_ROW_MATH = ("align", "alignat", "gather", "flalign", "eqnarray", "IEEEeqnarray")
 LISTS = {"itemize", "enumerate", "description", "compactitem", "compactenum", "compactdesc", "inparaenum",
          "asparaenum", "asparaitem", "itemize*", "enumerate*", "description*", "todolist", "checklist",
          "outline", "list", "tasks"}
@@ -73,7 +61,7 @@ DEFAULT_THEOREMS = {
 _KIND_TITLES = {"figure": "Figure", "table": "Table", "algorithm": "Algorithm", "listing": "Listing"}
 
 
-def render_environment(r: Renderer, s: str, j: int, out: list[str]) -> int:
+def render_environment(r: RenderState, s: str, j: int, out: list[str]) -> int:
     r"""Render ``\begin{name}...\end{name}`` starting after ``\begin``; return the index after ``\end{name}``."""
     args, j = read_args(s, j, "{")
     name = (args[0] or "").strip()
@@ -86,7 +74,7 @@ def render_environment(r: Renderer, s: str, j: int, out: list[str]) -> int:
     return end
 
 
-def _environment(r: Renderer, name: str, body: str) -> str:
+def _environment(r: RenderState, name: str, body: str) -> str:
     handler = _ENVIRONMENTS.get(name)
     if handler is not None:
         return handler(r, name, body)
@@ -113,107 +101,8 @@ def _environment(r: Renderer, name: str, body: str) -> str:
     return r.render(body[got[1]:] if got else body)
 
 
-# ------------------------------------------------------------------------------------------------ math
-def render_math(r: Renderer, s: str, i: int, out: list[str]) -> int:
-    """``$...$`` or ``$$...$$`` at ``s[i]``."""
-    if s.startswith("$$", i):
-        return render_display_math(r, s, i + 2, out, close="$$")
-    return render_inline_math(r, s, i + 1, out, close="$")
-
-
-def _find_close(s: str, i: int, close: str) -> int:
-    j = i
-    while True:
-        k = s.find(close, j)
-        if k < 0:
-            return len(s)
-        backslashes = len(s[j:k]) - len(s[j:k].rstrip("\\"))
-        if close[0] == "\\" or backslashes % 2 == 0:
-            return k
-        j = k + 1
-
-
-def render_inline_math(r: Renderer, s: str, i: int, out: list[str], *, close: str) -> int:
-    """Inline math kept as LaTeX on one line (labels dropped, references resolved later)."""
-    end = _find_close(s, i, close)
-    content = " ".join(_clean_math(r, s[i:end]).split())
-    if content:
-        previous = next((piece for piece in reversed(out) if piece), "")
-        out.append(f" ${content}$" if previous.endswith("$") else f"${content}$")
-    return min(len(s), end + len(close))
-
-
-def render_display_math(r: Renderer, s: str, i: int, out: list[str], *, close: str) -> int:
-    r"""Unnumbered display math (``\[...\]``, ``$$...$$``) as a ``$$`` block."""
-    end = _find_close(s, i, close)
-    out.append(_math_block(r, _clean_math(r, s[i:end])))
-    return min(len(s), end + len(close))
-
-
-def _math_block(r: Renderer, latex: str) -> str:
-    lines = [line.strip() for line in latex.strip().splitlines() if line.strip()]
-    latex = "\n".join(lines)
-    if not latex:
-        return ""
-    r.equations.append(latex)
-    return r.block("math", f"$$\n{latex}\n$$" if "\n" in latex else f"$$ {latex} $$")
-
-
-def _clean_math(r: Renderer, latex: str, number: str = "") -> str:
-    """Math source without labels and numbering switches; references become placeholders."""
-    def label(m: re.Match[str]) -> str:
-        r.labels.setdefault(m.group(1).strip(), Label("equation", number, ""))
-        return ""
-
-    latex = re.sub(r"\\label\s*\{([^{}]*)\}", label, latex)
-    latex = re.sub(r"\\(?:nonumber|notag|protect)(?![A-Za-z])", "", latex)
-    latex = re.sub(r"\\eqref\s*\{([^{}]*)\}", lambda m: f"\x01e:{m.group(1)}\x01", latex)
-    latex = re.sub(r"\\(?:c|C|auto)?ref\s*\{([^{}]*)\}", lambda m: f"\x01r:{m.group(1)}\x01", latex)
-    return latex
-
-
-def render_math_environment(r: Renderer, name: str, body: str) -> str:
-    r"""A display math environment; numbered rows get ``\tag{n}`` and their labels that number."""
-    base = name.rstrip("*")
-    if base == "alignat":
-        body = body[read_args(body, 0, "{")[1]:]
-    if base == "math":
-        return f"${' '.join(_clean_math(r, body).split())}$"
-    numbered = not name.endswith("*") and base not in ("displaymath", "dgroup")
-    rows = split_top_level(body, _ROW) if base.startswith(_MULTI_ROW_MATH) else [body]
-    rows = [row for row in rows if row.strip()]
-    out_rows = [_math_row(r, row, numbered) for row in rows]
-    latex = " \\\\\n".join(out_rows)
-    if len(out_rows) > 1:
-        env = "gathered" if base == "gather" else "aligned"
-        latex = f"\\begin{{{env}}}\n{latex}\n\\end{{{env}}}"
-    return _math_block(r, latex)
-
-
-def _math_row(r: Renderer, row: str, numbered: bool) -> str:
-    tag = re.search(r"\\tag\*?\s*\{([^{}]*)\}", row)
-    if tag:
-        number = tag.group(1)
-    elif numbered and not re.search(r"\\(?:nonumber|notag)(?![A-Za-z])", row):
-        number = equation_number(r)
-    else:
-        number = ""
-    r.current = Label("equation", number, "")
-    latex = " ".join(_clean_math(r, row, number).split())
-    return f"{latex} \\tag{{{number}}}" if number and not tag else latex
-
-
-def equation_number(r: Renderer) -> str:
-    """The next equation number (``3.2`` when equations are numbered within sections)."""
-    n = r.step("equation")
-    if r.equations_within_section and r.section_numbers[0]:
-        top = r.section_numbers[0]
-        return f"{chr(64 + top) if r.appendix else top}.{n}"
-    return str(n)
-
-
 # ----------------------------------------------------------------------------------------------- lists
-def render_list(r: Renderer, name: str, body: str) -> str:
+def render_list(r: RenderState, name: str, body: str) -> str:
     """A list as Markdown bullets (numbers for ``enumerate``); a bold-only item followed by text is a heading."""
     got = read_optional(body, skip_space(body, 0))
     body = body[got[1]:] if got else body
@@ -233,7 +122,7 @@ def render_list(r: Renderer, name: str, body: str) -> str:
     return ("\n\n" + lead + "\n\n" if lead else "") + _list_blocks(r, rendered, name)
 
 
-def _list_blocks(r: Renderer, items: list[tuple[str, str]], name: str) -> str:
+def _list_blocks(r: RenderState, items: list[tuple[str, str]], name: str) -> str:
     out: list[str] = []
     pending: list[str] = []
     for k, (label, content) in enumerate(items):
@@ -261,7 +150,7 @@ def _bold_only(rendered: str) -> str:
     return title if title and len(title.split()) <= 15 and LINE_BREAK not in title else ""
 
 
-def _list_item(r: Renderer, label: str, content: str, name: str) -> str:
+def _list_item(r: RenderState, label: str, content: str, name: str) -> str:
     text = r.markdown(content).strip()
     if name.startswith("description") and label:
         marker, text = "-", f"**{label}** {text}".strip()
@@ -277,14 +166,14 @@ def _list_item(r: Renderer, label: str, content: str, name: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- tables
-def render_table(r: Renderer, name: str, body: str) -> str:
+def render_table(r: RenderState, name: str, body: str) -> str:
     """A tabular as a Markdown pipe table (a nested tabular becomes its cells' text)."""
     body = body[read_args(body, 0, TABULARS[name])[1]:]
     captions: list[str] = []
     rows: list[list[str]] = []
     r.table_depth += 1
     try:
-        for raw in split_top_level(body, _ROW):
+        for raw in split_top_level(body, ROW_BREAK):
             if re.search(r"\\caption(?:of)?(?![A-Za-z])", raw):
                 captions.append(r.render(raw))
                 continue
@@ -304,7 +193,7 @@ def render_table(r: Renderer, name: str, body: str) -> str:
     return "".join(captions) + r.block("table", table)
 
 
-def _row_cells(r: Renderer, raw: str) -> list[str]:
+def _row_cells(r: RenderState, raw: str) -> list[str]:
     cells: list[str] = []
     for cell in split_top_level(raw, _CELL):
         text = FOOTNOTE.sub("", r.inline(r.render(cell)))
@@ -326,7 +215,7 @@ def _pipe_row(cells: list[str]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- floats
-def render_float(r: Renderer, name: str, body: str) -> str:
+def render_float(r: RenderState, name: str, body: str) -> str:
     """A figure, table, algorithm or listing float: its content and caption; graphics are dropped."""
     body = body[read_args(body, 0, _FLOAT_ARGS.get(name, "["))[1]:]
     kind = FLOATS[name]
@@ -349,7 +238,7 @@ def render_float(r: Renderer, name: str, body: str) -> str:
     return "\n\n" + rendered + "\n\n"
 
 
-def render_caption(r: Renderer, latex: str, *, kind: str | None = None, numbered: bool = True) -> str:
+def render_caption(r: RenderState, latex: str, *, kind: str | None = None, numbered: bool = True) -> str:
     """A caption: ``Figure N: text`` (or ``(a) text`` inside a sub-float), numbered like LaTeX does."""
     state = r.floats[-1] if r.floats else None
     if kind is None and state is not None and state.kind == "sub":
@@ -373,7 +262,7 @@ def render_caption(r: Renderer, latex: str, *, kind: str | None = None, numbered
     return r.block("caption", caption)
 
 
-def render_subcaption(r: Renderer, latex: str) -> str:
+def render_subcaption(r: RenderState, latex: str) -> str:
     """A sub-figure caption ``(a) text``; its label reads ``2a``."""
     parent = next((f for f in reversed(r.floats) if f.kind != "sub"), None)
     kind = parent.kind if parent else "figure"
@@ -386,7 +275,7 @@ def render_subcaption(r: Renderer, latex: str) -> str:
     return r.block("caption", f"({letter}) {text}") if text else ""
 
 
-def _render_subfloat(r: Renderer, name: str, body: str) -> str:
+def _render_subfloat(r: RenderState, name: str, body: str) -> str:
     body = body[read_args(body, 0, "[[{")[1]:]
     r.floats.append(FloatState("sub"))
     try:
@@ -396,7 +285,7 @@ def _render_subfloat(r: Renderer, name: str, body: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------ the others
-def _render_verbatim(r: Renderer, name: str, body: str) -> str:
+def _render_verbatim(r: RenderState, name: str, body: str) -> str:
     language = ""
     if name.startswith("minted"):
         args, k = read_args(body, 0, "[{")
@@ -411,7 +300,7 @@ def _render_verbatim(r: Renderer, name: str, body: str) -> str:
     return r.block("code", f"```{language}\n{code}\n```") if code.strip() else ""
 
 
-def _render_theorem(r: Renderer, name: str, body: str) -> str:
+def _render_theorem(r: RenderState, name: str, body: str) -> str:
     theorem = r.defs.theorems.get(name) or Theorem(DEFAULT_THEOREMS.get(name.rstrip("*"), name.capitalize()),
                                                    name.rstrip("*"), numbered=not name.endswith("*"))
     got = read_optional(body, skip_space(body, 0))
@@ -431,35 +320,35 @@ def _render_theorem(r: Renderer, name: str, body: str) -> str:
     return f"\n\n**{head}.** " + r.render(body) + "\n\n"
 
 
-def _render_proof(r: Renderer, name: str, body: str) -> str:
+def _render_proof(r: RenderState, name: str, body: str) -> str:
     got = read_optional(body, skip_space(body, 0))
     head = r.text(got[0]).rstrip(".") if got else "Proof"
     body = body[got[1]:] if got else body
     return f"\n\n*{head}.* " + r.render(body) + " ∎\n\n"
 
 
-def _render_abstract(r: Renderer, name: str, body: str) -> str:
+def _render_abstract(r: RenderState, name: str, body: str) -> str:
     if not r.abstract:
         r.abstract = r.markdown(r.render(body))
     return ""
 
 
-def _render_bibliography(r: Renderer, name: str, body: str) -> str:
+def _render_bibliography(r: RenderState, name: str, body: str) -> str:
     r.after_bibliography = True
     return ""
 
 
-def _render_appendices(r: Renderer, name: str, body: str) -> str:
+def _render_appendices(r: RenderState, name: str, body: str) -> str:
     r.start_appendix()
     return "\n\n" + r.render(body) + "\n\n"
 
 
-def _render_acknowledgments(r: Renderer, name: str, body: str) -> str:
+def _render_acknowledgments(r: RenderState, name: str, body: str) -> str:
     heading = r.block("heading", "Acknowledgments", level=1, appendix=r.appendix or r.after_bibliography)
     return heading + "\n\n" + r.render(body) + "\n\n"
 
 
-_ENVIRONMENTS: dict[str, Callable[[Renderer, str, str], str]] = {
+_ENVIRONMENTS: dict[str, Callable[[RenderState, str, str], str]] = {
     "acks": _render_acknowledgments,
     "acknowledgments": _render_acknowledgments,
     "acknowledgements": _render_acknowledgments,

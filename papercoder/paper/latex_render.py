@@ -4,18 +4,31 @@ The converter walks the source once. Prose is written as text; everything that m
 (display math, tables, lists, code, captions, headings) is stored in :attr:`Renderer.blocks` and written as a
 placeholder, so paragraphs can be normalised afterwards without touching blocks. Cross-references are written
 as placeholders too and resolved when the whole document has been read (labels may come after their use).
-Environments are handled in :mod:`papercoder.paper.latex_envs`.
+
+The converter's state and output helpers are in :mod:`papercoder.paper.latex_state`, the commands it interprets
+itself in :mod:`papercoder.paper.latex_commands`, environments in :mod:`papercoder.paper.latex_envs`, math in
+:mod:`papercoder.paper.latex_math` and algorithms in :mod:`papercoder.paper.latex_algorithms`; they all work on
+a :class:`~papercoder.paper.latex_state.RenderState` and none imports this module.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from papercoder.paper.latex_bib import Bibliography
+from papercoder.paper.latex_algorithms import algorithm_command
 from papercoder.paper.latex_commands import HANDLERS
-from papercoder.paper.latex_macros import Definitions
+from papercoder.paper.latex_math import render_display_math, render_inline_math, render_math
 from papercoder.paper.latex_scan import CONTROL_WORD, read_args, read_group, read_optional, read_token, skip_space
+from papercoder.paper.latex_state import (
+    ALGO_LINE,
+    BOLD_CLOSE,
+    BOLD_OPEN,
+    FOOTNOTE,
+    LINE_BREAK,
+    REF,
+    Label,
+    RenderState,
+)
 from papercoder.paper.latex_text import (
     ACCENTS,
     BOLD_DECLARATIONS,
@@ -35,94 +48,20 @@ from papercoder.paper.latex_text import (
     skip_dimension,
 )
 
-BLOCK = re.compile(r"\x00(\d+)\x00")
-BLOCK_SPLIT = re.compile(r"(\x00\d+\x00)")
-FOOTNOTE_MARK = "\x08"
-FOOTNOTE = re.compile(r"\x08(\d+)\x08")
-REF = re.compile(r"\x01([a-z]):([^\x01]*)\x01")
-BOLD_OPEN, BOLD_CLOSE, LINE_BREAK = "\x02", "\x03", "\x04"
-ALGO_LINE, ALGO_INDENT, ALGO_DEDENT = "\x05", "\x06", "\x07"
 _SPECIAL = re.compile(r"[\\{}$~&]|``|''|---?|`")
 _TEXT_MARKS = {"``": "“", "''": "”", "---": "—", "--": "–", "`": "‘", "~": " ", "&": " "}
-_MARKERS = re.compile(f"[{BOLD_OPEN}{BOLD_CLOSE}]")
 
 
-@dataclass
-class Block:
-    """A piece of the output that is not prose: its kind and Markdown, and for headings their level and number."""
+class Renderer(RenderState):
+    """Converts a LaTeX document body to Markdown with placeholders; collects equations, tables and captions.
 
-    kind: str
-    text: str
-    level: int = 0
-    number: str = ""
-    appendix: bool = False
-
-
-@dataclass
-class Label:
-    r"""What a ``\label`` refers to: a kind (section, figure, equation...), the number printed, a title."""
-
-    kind: str = ""
-    value: str = ""
-    title: str = ""
-
-
-@dataclass
-class FloatState:
-    """The float being read: its kind, whether its caption was seen, its tables and sub-captions."""
-
-    kind: str
-    number: str = ""
-    tables: list[int] = field(default_factory=list)
-    captions: list[str] = field(default_factory=list)
-    subs: int = 0
-
-
-class Renderer:
-    """Converts a LaTeX document body to Markdown with placeholders; collects equations, tables and captions."""
-
-    def __init__(self, defs: Definitions | None = None, bib: Bibliography | None = None, *,
-                 secnumdepth: int = 3, equations_within_section: bool = False) -> None:
-        self.defs = defs or Definitions()
-        self.bib = bib or Bibliography()
-        self.blocks: list[Block] = []
-        self.labels: dict[str, Label] = {}
-        self.current = Label()
-        self.counters: dict[str, int] = {}
-        self.section_numbers = [0, 0, 0]
-        self.secnumdepth = secnumdepth
-        self.equations_within_section = equations_within_section
-        self.appendix = False
-        self.after_bibliography = False
-        self.floats: list[FloatState] = []
-        self.abstract = ""
-        self.equations: list[str] = []
-        self.tables: list[str] = []
-        self.captions: list[str] = []
-        self.footnotes: dict[int, str] = {}
-        self.algorithm_mode: str | None = None
-        self.algorithm_keywords: dict[str, tuple[str, str]] = {}
-        self.table_depth = 0
-        self.warnings: list[str] = []
-
-    # ----------------------------------------------------------------------------------------------- output
-    def block(self, kind: str, text: str, **extra: object) -> str:
-        """Store a block and return its placeholder (on its own paragraph, except inline footnotes)."""
-        self.blocks.append(Block(kind, text, **extra))  # type: ignore[arg-type]
-        if kind == "footnote":
-            return f"{FOOTNOTE_MARK}{len(self.blocks) - 1}{FOOTNOTE_MARK}"
-        return f"\n\n\x00{len(self.blocks) - 1}\x00\n\n"
-
-    def step(self, counter: str) -> int:
-        """Increment a counter and return its value."""
-        self.counters[counter] = self.counters.get(counter, 0) + 1
-        return self.counters[counter]
+    The state and the output helpers are :class:`~papercoder.paper.latex_state.RenderState`'s; this class walks
+    the source: text, commands, math, headings and references.
+    """
 
     # ------------------------------------------------------------------------------------------- rendering
     def render(self, s: str) -> str:
         """Convert LaTeX to text with block, reference and bold placeholders."""
-        from papercoder.paper.latex_envs import render_math
-
         out: list[str] = []
         i = 0
         n = len(s)
@@ -172,8 +111,6 @@ class Renderer:
         if handler is not None:
             return handler(self, name, s, j, out)
         if self.algorithm_mode is not None:
-            from papercoder.paper.latex_algorithms import algorithm_command
-
             end = algorithm_command(self, name, s, j, out)
             if end is not None:
                 return end
@@ -230,24 +167,8 @@ class Renderer:
                 return got[1]
         return skip_space(s, j) if j < len(s) and s[j] in " \t\n" else j
 
-    def drop_groups(self, s: str, j: int) -> int:
-        """Drop a command with all the optional and braced arguments that follow it."""
-        while True:
-            k = skip_space(s, j)
-            if k < len(s) and s[k] == "*":
-                k += 1
-            if k < len(s) and s[k] in "[{":
-                got = read_optional(s, k) if s[k] == "[" else read_group(s, k)
-                if got is None:
-                    return k
-                j = got[1]
-            else:
-                return j
-
     def _symbol(self, s: str, i: int, out: list[str]) -> int:
         r"""A control symbol (``\%``, ``\\``, ``\'e``, ``\[``...); ``i`` is the index after the backslash."""
-        from papercoder.paper.latex_envs import render_display_math, render_inline_math
-
         c = s[i] if i < len(s) else ""
         if c == "\\":
             return self._line_break(s, i + 1, out)
@@ -306,11 +227,6 @@ class Renderer:
             parts[0] = _letters(nums[0])
         return ".".join(parts)
 
-    def start_appendix(self) -> None:
-        r"""``\appendix``: sections restart at A, and everything after is appendix."""
-        self.appendix = True
-        self.section_numbers = [0, 0, 0]
-
     # ---------------------------------------------------------------------------------- references etc.
     def _cite(self, name: str, s: str, j: int, out: list[str]) -> int:
         args, j = read_args(s, j, "*[[{")
@@ -335,10 +251,6 @@ class Renderer:
                    ", ".join(f"\x01{style}:{k}\x01" for k in keys))
         return j
 
-    def set_label(self, key: str) -> None:
-        """Record a label for what was numbered last."""
-        self.labels.setdefault(key.strip(), Label(self.current.kind, self.current.value, self.current.title))
-
     def resolve(self, text: str) -> str:
         """Replace reference placeholders by the numbers their labels got (``??`` for unknown labels)."""
         return REF.sub(self._reference, text)
@@ -356,57 +268,6 @@ class Renderer:
             return f"{_KIND_NAMES.get(label.kind, label.kind.capitalize())} {label.value}".strip()
         return label.value
 
-    def footnote(self, text: str) -> str:
-        """Store a footnote and return its inline placeholder."""
-        number = self.step("footnote")
-        self.footnotes[number] = text
-        return self.block("footnote", text, number=str(number))
-
-    # ------------------------------------------------------------------------------------------ finishing
-    def paragraphs(self, text: str) -> list[str | Block]:
-        """Split rendered text into normalised prose paragraphs and blocks (footnote marks stay inline)."""
-        items: list[str | Block] = []
-        for part in re.split(r"\n[ \t]*\n", text):
-            for piece in BLOCK_SPLIT.split(part):
-                m = BLOCK.fullmatch(piece)
-                if m:
-                    items.append(self.blocks[int(m.group(1))])
-                elif prose := _normalize(piece):
-                    items.append(prose)
-        return items
-
-    def markdown(self, text: str) -> str:
-        """Rendered text as Markdown: paragraphs, blocks in their Markdown form; bold marks dropped."""
-        parts = []
-        for item in self.paragraphs(text):
-            parts.append(item if isinstance(item, str) else self.block_markdown(item))
-        return _MARKERS.sub("", "\n\n".join(p for p in parts if p.strip()))
-
-    def block_markdown(self, block: Block) -> str:
-        """A block's Markdown (headings met inside a nested context become bold lines)."""
-        if block.kind in ("heading", "pseudo"):
-            return f"**{block.text}**"
-        return block.text
-
-    def inline(self, text: str) -> str:
-        """Rendered text on one line: blocks flattened (tables to their cells, math to ``$...$``)."""
-        def flat(m: re.Match[str]) -> str:
-            block = self.blocks[int(m.group(1))]
-            if block.kind == "math":
-                return " $" + " ".join(block.text.strip().strip("$").split()) + "$ "
-            if block.kind == "table":
-                rows = [" ".join(c.strip() for c in line.strip().strip("|").split(" | ") if c.strip())
-                        for line in block.text.splitlines() if not re.match(r"^\|[\s|:-]+\|$", line)]
-                return " " + " ".join(r for r in rows if r) + " "
-            return " " + " ".join(block.text.replace("```text", "").replace("```", "").split()) + " "
-
-        text = BLOCK.sub(flat, text)
-        return _MARKERS.sub("", " ".join(text.replace(LINE_BREAK, " ").split()))
-
-    def text(self, latex: str) -> str:
-        """LaTeX to one line of plain text (titles, labels, bibliography entries)."""
-        return FOOTNOTE.sub("", self.inline(self.render(latex))).strip()
-
 
 def _alone_on_line(s: str, start: int, end: int) -> bool:
     """Whether ``s[start:end]`` is preceded on its line by blanks only and followed by blanks and a line end."""
@@ -419,14 +280,6 @@ def _alone_on_line(s: str, start: int, end: int) -> bool:
     while k < len(s) and s[k] in " \t":
         k += 1
     return k < len(s) and s[k] == "\n"
-
-
-def _normalize(text: str) -> str:
-    """Collapse the whitespace of a prose paragraph; explicit line breaks become newlines."""
-    text = " ".join(text.split())
-    text = re.sub(rf"\s*{LINE_BREAK}\s*", "\n", text)
-    text = re.sub(r" +([,.;:!?)\]])", lambda m: m.group(1) if m.group(1) not in ")]" else m.group(0), text)
-    return text.strip("\n ")
 
 
 def _letters(n: int) -> str:

@@ -11,6 +11,8 @@ import re
 CONTROL_WORD = re.compile(r"\\([A-Za-z@]+)")
 _VERBATIM_ENVS = ("verbatim", "verbatim*", "Verbatim", "lstlisting", "minted", "comment")
 _VERB = re.compile(r"\\(?:verb|lstinline)\*?([^A-Za-z\s{])")
+# Where a row of a tabular or of multi-row math ends: \\ (with its spacing), \tabularnewline, \cr.
+ROW_BREAK = re.compile(r"\\\\\*?(?:\s*\[[^\]]*\])?|\\tabularnewline(?![A-Za-z])|\\cr(?![A-Za-z])")
 
 
 def skip_space(s: str, i: int, *, newlines: bool = True) -> int:
