@@ -6,12 +6,14 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
-from papercoder.agents.conversation import context_of, fill, planning_messages, workspace_of
+from papercoder.agents.conversation import fill, planning_messages
 
 from papercoder import configkeys, depgraph
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
+from papercoder.problems import Problem, record_problem, state_update
+from papercoder.runtime import context_of, workspace_of
 from papercoder.state import FileTask
 from papercoder.textblocks import drop_repeats
 
@@ -24,7 +26,7 @@ def task_logic(task: FileTask, path: str) -> str:
     return "(see the design above)"
 
 
-def make_parser(path: str, config: dict[str, Any], files: list[str], warnings: list[dict[str, Any]]):  # noqa: ANN201
+def make_parser(path: str, config: dict[str, Any], files: list[str], warnings: list[Problem]):  # noqa: ANN201
     """The analyst's answer check: a real spec, naming only config keys that exist (asked once)."""
     complained = [False]
 
@@ -38,8 +40,8 @@ def make_parser(path: str, config: dict[str, Any], files: list[str], warnings: l
             keys = ", ".join(configkeys.flat_keys(config)[:60])
             raise AnswerError(f"the spec names config keys that config.yaml does not have: {', '.join(unknown)}; "
                               f"use only these keys: {keys}")
-        warnings.extend({"stage": "analyst", "file": path, "kind": "unknown_config_key", "problem": k}
-                        for k in unknown)
+        warnings.extend(Problem(stage="analyst", file=path, kind="unknown_config_key", message=k,
+                                action="kept in the spec") for k in unknown)
         return text
 
     return parse
@@ -53,12 +55,11 @@ def analyst(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     deps = depgraph.dependencies_of(task["dag"], path)
     request = fill("analyst", file=path, logic=task_logic(task, path),
                    deps=", ".join(f"`{d}`" for d in deps) or "no other file of the repository")
-    warnings: list[dict[str, Any]] = []
+    warnings: list[Problem] = []
     parse = make_parser(path, configkeys.load(task["config_yaml"]), task["dag"]["nodes"], warnings)
     spec = ask(ctx=ctx, ws=ws, node="analyst", file=path, parse=parse,
                messages=[*planning_messages(task, ctx), HumanMessage(content=request)],
                max_tokens=ctx.max_tokens("analysis"))
     ws.write_artifact(f"analysis/{path}.md", spec + "\n")
-    for w in warnings:
-        ws.record_error(w)
-    return {"analyses": {path: spec}, "errors": warnings}
+    record_problem(ws, *warnings)
+    return {"analyses": {path: spec}, **state_update(ws)}

@@ -6,11 +6,13 @@ import re
 from typing import Any
 
 from langgraph.runtime import Runtime
-from papercoder.agents.conversation import context_of, planning_messages, workspace_of
+from papercoder.agents.conversation import planning_messages
 
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
+from papercoder.problems import Problem, record_problem, state_update
+from papercoder.runtime import context_of, workspace_of
 from papercoder.schemas import ENTRY_POINT_NAMES, Architecture, FileEntry
 from papercoder.state import PaperCoderState
 from papercoder.textblocks import fenced_blocks, sections, unclosed_block
@@ -111,13 +113,13 @@ class _Design:
     file list is what the rest of the pipeline needs.
     """
 
-    def __init__(self, root: Any, max_files: int, refused: list[dict[str, Any]]):
+    def __init__(self, root: Any, max_files: int, refused: list[Problem]):
         self.root, self.max_files, self.refused = root, max_files, refused
         self.approach = ""
         self.files: list[FileEntry] = []
         self.files_ok = False
         self.diagrams: dict[str, str] = {}
-        self.notes: list[dict[str, Any]] = []
+        self.notes: list[Problem] = []
 
     def read_files(self, text: str, secs: dict[str, str]) -> list[FileEntry]:
         """The listed files that can be used (unsafe names refused and recorded)."""
@@ -130,14 +132,14 @@ class _Design:
             try:
                 confine(self.root, entry.path)
             except UnsafePathError as exc:
-                self.refused.append({"stage": "architect", "file": entry.path, "kind": "unsafe_path",
-                                     "problem": str(exc)})
+                self.refused.append(Problem(stage="architect", file=entry.path, kind="unsafe_path",
+                                            message=str(exc), action="file left out"))
                 continue
             path = normalize_rel(entry.path)
             if not SAFE_PATH.fullmatch(path) or len(path) > 80:
-                self.refused.append({"stage": "architect", "file": entry.path, "kind": "unsafe_path",
-                                     "problem": f"file name refused: {entry.path!r} (letters, digits, _ . - / "
-                                                "only; at most 80 characters)"})
+                self.refused.append(Problem(stage="architect", file=entry.path, kind="unsafe_path",
+                                            message=f"file name refused: {entry.path!r} (letters, digits, _ . - / "
+                                                    "only; at most 80 characters)", action="file left out"))
                 continue
             if path.lower() in WRITTEN_SEPARATELY or path in seen:
                 continue
@@ -167,7 +169,7 @@ class _Design:
                 self.diagrams[key] = found
             elif (salvaged := salvage_diagram(text, keyword)) is not None and marker in salvaged[0]:
                 self.diagrams[key] = salvaged[0]
-                self.notes.append({"stage": "architect", "file": None, "kind": "repair", "problem": salvaged[1]})
+                self.notes.append(Problem(stage="architect", kind="repair", message=salvaged[1]))
         problems = self.missing()
         if problems and not reply.last:
             raise AnswerError(self.reask(problems))
@@ -218,21 +220,21 @@ class _Design:
         if entry_point is None:
             entry_point = "main.py"
             files.append(FileEntry(path="main.py", description="entry point: runs the experiments end to end"))
-            self.notes.append({"stage": "architect", "file": "main.py", "kind": "repair",
-                               "problem": "no entry point was listed; added main.py"})
+            self.notes.append(Problem(stage="architect", file="main.py", kind="repair",
+                                      message="no entry point was listed; added main.py"))
         if len(files) > self.max_files:
             # --max-files is a limit, not a wish: keep the entry point and the first files listed.
             others = [f for f in files if f.path != entry_point][:max(0, self.max_files - 1)]
             kept = [f for f in files if f.path == entry_point or f in others]
             dropped = [f.path for f in files if f not in kept]
             files = kept
-            self.notes.append({"stage": "architect", "file": ", ".join(dropped), "kind": "repair",
-                               "problem": f"the file list kept asking for more than {self.max_files} files; "
-                                          f"left out: {', '.join(dropped)}"})
+            self.notes.append(Problem(stage="architect", file=", ".join(dropped), kind="repair",
+                                      message=f"the file list kept asking for more than {self.max_files} files; "
+                                              f"left out: {', '.join(dropped)}"))
         for key, name in (("class", "class diagram"), ("sequence", "sequence diagram")):
             if key not in self.diagrams:
-                self.notes.append({"stage": "architect", "file": None, "kind": "missing_diagram",
-                                   "problem": f"no usable {name} after every try; the design goes on without it"})
+                self.notes.append(Problem(stage="architect", kind="missing_diagram",
+                                          message=f"no usable {name} after every try; the design goes on without it"))
         self.refused.extend(self.notes)
         return Architecture(implementation_approach=self.approach or "(not stated)", files=files,
                             entry_point=entry_point, class_diagram=self.diagrams.get("class", ""),
@@ -243,7 +245,7 @@ def _entry_point(files: list[FileEntry]) -> str | None:
     return next((f.path for name in ENTRY_POINT_NAMES for f in files if f.path.rsplit("/", 1)[-1] == name), None)
 
 
-def make_parser(root: Any, max_files: int, refused: list[dict[str, Any]]) -> _Design:
+def make_parser(root: Any, max_files: int, refused: list[Problem]) -> _Design:
     """Build the architect's answer parser; refused paths and repairs are appended to ``refused``."""
     return _Design(root, max_files, refused)
 
@@ -252,13 +254,12 @@ def architect(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str,
     """Design the architecture; save ``architecture.json`` and the two ``.mmd`` diagrams."""
     ctx = context_of(runtime)
     ws = workspace_of(state)
-    refused: list[dict[str, Any]] = []
+    refused: list[Problem] = []
     arch = ask(ctx=ctx, ws=ws, node="architect", messages=planning_messages(state, ctx, "architect"),
                parse=make_parser(ws.repo, ctx.effective_max_files(), refused), max_tokens=ctx.max_tokens("design"))
     data = arch.model_dump()
     ws.write_artifact("architecture.json", data)
     ws.write_artifact("class_diagram.mmd", arch.class_diagram + "\n")
     ws.write_artifact("sequence_diagram.mmd", arch.sequence_diagram + "\n")
-    for err in refused:
-        ws.record_error(err)
-    return {"architecture": data, "errors": refused}
+    record_problem(ws, *refused)
+    return {"architecture": data, **state_update(ws)}

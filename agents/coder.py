@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
-from papercoder.agents.conversation import context_of, fill, planning_messages, workspace_of
+from papercoder.agents.conversation import fill, planning_messages
 
-from papercoder import configkeys, depgraph
+from papercoder import configkeys
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
+from papercoder.problems import Problem, record_problem, state_update
+from papercoder.runtime import context_of, workspace_of
 from papercoder.state import FileTask
 from papercoder.textblocks import fenced_blocks, unclosed_block
 from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, normalize
@@ -92,7 +95,7 @@ def unknown_modules(code: str, path: str, planned: list[str], packages: list[str
 
 
 def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # noqa: ANN201
-                warnings: list[dict[str, Any]], planned: list[str] | None = None,
+                warnings: list[Problem], planned: list[str] | None = None,
                 packages: list[str] | None = None):
     """The coder's answer check; the last try is accepted with its problems recorded, not re-asked."""
 
@@ -119,7 +122,8 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
                 problems.append(f"it reads config keys that config.yaml does not have: {', '.join(unknown)}")
         if problems and not reply.last:
             raise AnswerError("; ".join(problems[:8]) + ". Write the complete, working file.")
-        warnings.extend({"stage": "coder", "file": path, "kind": "code_problem", "problem": p} for p in problems)
+        warnings.extend(Problem(stage="coder", file=path, kind="code_problem", message=p,
+                                action="kept the last answer") for p in problems)
         return code
 
     return parse
@@ -143,15 +147,27 @@ def undefined_imports(code: str, written: dict[str, str]) -> list[str]:
     return found
 
 
-def dependency_code(task: FileTask, path: str) -> str:
-    """The code of every file ``path`` depends on (transitively), dependencies first."""
-    deps = depgraph.dependencies_of(task["dag"], path)
+def dependency_code(task: FileTask) -> str:
+    """The code of every file the task's file depends on (transitively), dependencies first."""
+    deps = task.get("dependency_code") or {}
     if not deps:
         return "This file imports no other file of the repository.\n"
     parts = ["The files it depends on, already written (use their real names):\n"]
-    for d in deps:
-        parts.append(f"### `{d}`\n```{language(d)}\n{task.get('code', {}).get(d, '').rstrip()}\n```\n")
+    for d, code in deps.items():
+        parts.append(f"### `{d}`\n```{language(d)}\n{code.rstrip()}\n```\n")
     return "\n".join(parts)
+
+
+def written_before(task: FileTask, repo: Path) -> dict[str, str]:
+    """The files of the generations before the task's file, as written to the repository."""
+    out: dict[str, str] = {}
+    for gen in task["dag"]["generations"]:
+        if task["file"] in gen:
+            break
+        for p in gen:
+            if (repo / p).is_file():
+                out[p] = (repo / p).read_text(encoding="utf-8")
+    return {**out, **(task.get("dependency_code") or {})}
 
 
 def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -160,16 +176,15 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ws = workspace_of(task)
     path = task["file"]
     entry = path == task["architecture"].get("entry_point")
-    request = fill("coder", file=path, analysis=task.get("analyses", {}).get(path, "(none)").strip(),
-                   dependency_code=dependency_code(task, path), entry_rules=ENTRY_RULES if entry else "",
+    request = fill("coder", file=path, analysis=(task.get("analysis") or "(none)").strip(),
+                   dependency_code=dependency_code(task), entry_rules=ENTRY_RULES if entry else "",
                    lang=language(path) or "text")
-    warnings: list[dict[str, Any]] = []
+    warnings: list[Problem] = []
     code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens("code"), code=True,
-               parse=make_parser(path, configkeys.load(task["config_yaml"]), task.get("code", {}), warnings,
+               parse=make_parser(path, configkeys.load(task["config_yaml"]), written_before(task, ws.repo), warnings,
                                  planned=list(task["dag"]["nodes"]),
                                  packages=list((task.get("logic_design") or {}).get("required_packages", []))),
                messages=[*planning_messages(task, ctx), HumanMessage(content=request)])
     ws.write_repo_file(path, code)
-    for w in warnings:
-        ws.record_error(w)
-    return {"code": {path: code}, "errors": warnings}
+    record_problem(ws, *warnings)
+    return {"code": {path: code}, **state_update(ws)}

@@ -7,11 +7,13 @@ from typing import Any
 
 import yaml
 from langgraph.runtime import Runtime
-from papercoder.agents.conversation import context_of, planning_messages, workspace_of
+from papercoder.agents.conversation import planning_messages
 
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
+from papercoder.problems import state_update
+from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
 from papercoder.textblocks import first_block, unclosed_block
 
@@ -106,4 +108,4 @@ def config_writer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[
     ws.write_artifact("config.yaml", config)
     ws.write_artifact("config_check.json", {"unverified_values": unverified})
     ws.update_run(config_unverified_values=len(unverified))
-    return {"config_yaml": config}
+    return {"config_yaml": config, **state_update(ws)}

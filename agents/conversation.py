@@ -20,11 +20,9 @@ from string import Template
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
-from langgraph.runtime import Runtime
 
 from papercoder.context import RunContext
 from papercoder.state import PaperCoderState
-from papercoder.workspace import Workspace
 
 _HERE = Path(__file__).parent
 PLANNING_STEPS = ("planner", "architect", "logic_designer", "config_writer")
@@ -39,19 +37,6 @@ def prompt(name: str) -> str:
 def fill(name: str, **values: Any) -> str:
     """Fill a prompt's ``$placeholders``."""
     return Template(prompt(name)).substitute(**{k: str(v) for k, v in values.items()})
-
-
-def context_of(runtime: Runtime[RunContext] | None) -> RunContext:
-    """The run settings (defaults when the graph was invoked without a context)."""
-    ctx = getattr(runtime, "context", None)
-    if isinstance(ctx, dict):
-        return RunContext(**ctx)
-    return ctx if isinstance(ctx, RunContext) else RunContext()
-
-
-def workspace_of(state: PaperCoderState) -> Workspace:
-    """The run's output folder."""
-    return Workspace(state["out_dir"], state.get("run_id"))
 
 
 def render_architecture(arch: dict[str, Any]) -> str:

@@ -1,4 +1,4 @@
-"""The debugger agent: fixes one file's findings with SEARCH/REPLACE edits, applied exactly."""
+"""The debugger agent: a repair round fixes each file's blocking findings with exact SEARCH/REPLACE edits."""
 
 from __future__ import annotations
 
@@ -8,13 +8,20 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
 from papercoder.agents.conversation import fill, planning_messages, prompt
 
 from papercoder.context import RunContext
-from papercoder.llm import AnswerError, ask
+from papercoder.llm import AnswerError, BudgetExceeded, StageError, ask
 from papercoder.llm.answers import Reply
+from papercoder.problems import Problem, record_problem, state_update
+from papercoder.runtime import context_of, workspace_of
+from papercoder.state import PaperCoderState
+from papercoder.verify import snapshot
 from papercoder.verify.edits import Edit, EditResult, apply_edits, parse_edits
 from papercoder.verify.findings import Finding
+from papercoder.verify.loop import repair_order
+from papercoder.verify.nodes import repo_of
 from papercoder.verify.pysource import imports, module_name
 from papercoder.workspace import Workspace
 
@@ -109,6 +116,53 @@ def debug_file(*, state: dict[str, Any], ctx: RunContext, ws: Workspace, repo: P
 
     edits = ask(ctx=ctx, ws=ws, node="debugger", file=path, max_tokens=ctx.max_tokens("code"), code=True,
                 parse=parse, messages=[*messages, HumanMessage(content=request)])
-    for note in notes:
-        ws.record_error({"stage": "debugger", "file": path, "kind": "repair", "problem": note})
+    record_problem(ws, *(Problem(stage="debugger", file=path, kind="repair", message=note) for note in notes))
     return edits, apply_edits(repo, edits, allowed)
+
+
+def _repair(state: PaperCoderState, ctx: RunContext, ws: Workspace, path: str, findings: list[Finding],
+            traceback: str) -> dict[str, Any]:
+    """One file's repair: the debugger's edits and their results, as the round's edit log records them."""
+    mine = [f for f in findings if f.file == path and f.blocking]
+    smoke = traceback if any(f.kind == "smoke_failed" for f in mine) else ""
+    status_before = ws.read_run().get("status", "completed")
+    try:
+        edits, results = debug_file(state=state, ctx=ctx, ws=ws, repo=repo_of(state), path=path, findings=mine,
+                                    traceback=smoke)
+    except BudgetExceeded:
+        raise
+    except StageError as exc:  # no usable edits for this file: the repository stands as it is
+        ws.update_run(status=status_before, error=None)
+        record_problem(ws, Problem(stage="debugger", file=path, kind="no_repair", message=str(exc),
+                                   action="file left as it was"))
+        return {"file": path, "findings": [str(f) for f in mine], "edits": [], "results": [], "error": str(exc)}
+    record_problem(ws, *(Problem(stage="debugger", file=path, kind="edit_failed", message=r.reason,
+                                 action="edit not applied") for r in results if not r.applied))
+    return {"file": path, "findings": [str(f) for f in mine],
+            "edits": [{"path": e.path, "search": e.search, "replace": e.replace} for e in edits],
+            "results": [r.__dict__ for r in results]}
+
+
+def debugger(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """One repair round: the debugger on each file with blocking findings, dependencies first.
+
+    The repository as it was is kept on disk (its path in the state), so that a round which raises the blocking
+    findings can be undone by the next verification.
+    """
+    ctx = context_of(runtime)
+    ws = workspace_of(state)
+    repo = repo_of(state)
+    v = dict(state["verification"])
+    last = v["rounds"][-1]
+    findings = [Finding(**f) for f in last["findings"]]
+    k = len(v["repairs"])
+    kept = snapshot.take(repo, ws.root, f"repair-{k}")
+    log = [_repair(state, ctx, ws, path, findings, last["report"].get("smoke_error", ""))
+           for path in repair_order(findings, state.get("dag"))]
+    ws.write_artifact(f"verify/round-{k}-edits.json", log)
+    results = [r for e in log for r in e["results"]]
+    changed = {r["path"] for r in results if r["applied"] and r["path"].endswith(".py")}
+    repair = {"round": k, "snapshot": kept, "files": [e["file"] for e in log],
+              "applied": sum(r["applied"] for r in results), "failed": sum(not r["applied"] for r in results)}
+    return {"verification": {**v, "repairs": [*v["repairs"], repair]},
+            "code": {p: (repo / p).read_text(encoding="utf-8") for p in changed}, **state_update(ws)}

@@ -8,16 +8,20 @@ when none comes the leaf scores 0 and is marked ungraded, as PaperBench counts a
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from langgraph.runtime import Runtime
 from papercoder.agents.conversation import fill
 from papercoder.agents.judge import judge_messages
 
 from papercoder.context import RunContext
+from papercoder.eval.nodes import load_view
 from papercoder.eval.schemas import LeafGrade
-from papercoder.eval.view import omitted_note
+from papercoder.eval.view import leaf_view, omitted_note
 from papercoder.llm import AnswerError, UnusableAnswerError, ask
 from papercoder.llm.answers import Reply
+from papercoder.runtime import context_of, workspace_of
 from papercoder.workspace import Workspace
 
 
@@ -59,3 +63,13 @@ def grade_leaf(*, text: str, shown: dict[str, Any], leaf: dict[str, Any], ctx: R
                 "files": shown.get("files")}
     return {"id": leaf["id"], "score": grade.score, "graded": True, "justification": grade.justification,
             "files": shown.get("files")}
+
+
+def grader(task: dict[str, Any], runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """One rubric leaf (``task["leaf"]``) graded, kept in ``artifacts/grades/ID.json``."""
+    ws = workspace_of(task)
+    leaf = task["leaf"]
+    text, shown = leaf_view(load_view(task["out_dir"]), Path(task["repo"]), leaf["requirements"])
+    result = grade_leaf(text=text, shown=shown, leaf=leaf, ctx=context_of(runtime), ws=ws)
+    ws.write_artifact(f"grades/{leaf['id']}.json", result)
+    return {"grades": {leaf["id"]: result}}

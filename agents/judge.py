@@ -11,13 +11,16 @@ from dataclasses import replace
 from typing import Any
 
 from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
 from papercoder.agents.conversation import fill, prompt
 
 from papercoder.context import RunContext
+from papercoder.eval.nodes import load_view
 from papercoder.eval.schemas import JudgeAnswer
 from papercoder.eval.view import omitted_note
 from papercoder.llm import AnswerError, UnusableAnswerError, ask
 from papercoder.llm.answers import Reply
+from papercoder.runtime import context_of, workspace_of
 from papercoder.workspace import Workspace
 
 
@@ -56,3 +59,11 @@ def judge_sample(*, view: dict[str, Any], k: int, ctx: RunContext, ws: Workspace
     except UnusableAnswerError as exc:
         return {"sample": k, "score": None, "dropped": exc.problem}
     return {"sample": k, "score": answer.score, "critiques": [c.model_dump() for c in answer.critiques]}
+
+
+def judge(task: dict[str, Any], runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """One judge verdict (sample ``task["k"]``), kept in ``artifacts/judge/sample-K.json``."""
+    ws = workspace_of(task)
+    result = judge_sample(view=load_view(task["out_dir"]), k=task["k"], ctx=context_of(runtime), ws=ws)
+    ws.write_artifact(f"judge/sample-{task['k']}.json", result)
+    return {"samples": {str(task["k"]): result}}

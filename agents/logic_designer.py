@@ -7,12 +7,14 @@ import sys
 from typing import Any
 
 from langgraph.runtime import Runtime
-from papercoder.agents.conversation import context_of, planning_messages, workspace_of
+from papercoder.agents.conversation import planning_messages
 
 from papercoder import depgraph
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
+from papercoder.problems import state_update
+from papercoder.runtime import context_of, workspace_of
 from papercoder.schemas import FileLogic, LogicDesign, LogicDesignAnswer, logic_design_answer
 from papercoder.state import PaperCoderState
 from papercoder.workspace import normalize_rel
@@ -108,4 +110,4 @@ def logic_designer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict
     design = repair(files, descriptions, answer)
     data = design.model_dump()
     ws.write_artifact("logic_design.json", data)
-    return {"logic_design": data, "logic_reasks": named}
+    return {"logic_design": data, "logic_reasks": named, **state_update(ws)}

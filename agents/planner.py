@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph.runtime import Runtime
-from papercoder.agents.conversation import context_of, planning_messages, workspace_of
+from papercoder.agents.conversation import planning_messages
 
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
+from papercoder.problems import state_update
+from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
 from papercoder.textblocks import drop_repeats, fenced_blocks
 
@@ -32,4 +34,4 @@ def planner(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, A
     plan = ask(ctx=ctx, ws=ws, node="planner", messages=planning_messages(state, ctx, "planner"),
                parse=parse_plan, max_tokens=ctx.max_tokens("plan"))
     ws.write_artifact("plan.md", plan + "\n")
-    return {"plan": plan}
+    return {"plan": plan, **state_update(ws)}

@@ -1,25 +1,22 @@
-"""The coding subgraph: analysts in parallel, then coders by topological generation."""
+"""The coding subgraph: coders by topological generation, each generation's files in parallel."""
 
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
-from papercoder.agents.analyst import analyst
 from papercoder.agents.coder import coder
 
 from papercoder.context import RunContext
-from papercoder.nodes import dispatch_analysts, dispatch_coders, next_generation, start_coding
+from papercoder.nodes import dispatch_coders, next_generation, start_coding
 from papercoder.state import FileTask, PaperCoderState
 
 
 def build_coding() -> StateGraph:
-    """Fan out one analyst per file; then, generation by generation, one coder per file."""
+    """Generation by generation, one coder per file (its ``Send`` carries its analysis and its dependencies' code)."""
     g = StateGraph(PaperCoderState, context_schema=RunContext)
-    g.add_node("analyst", analyst, input_schema=FileTask)
     g.add_node("start_coding", start_coding)
     g.add_node("coder", coder, input_schema=FileTask)
     g.add_node("next_generation", next_generation)
-    g.add_conditional_edges(START, dispatch_analysts, ["analyst"])
-    g.add_edge("analyst", "start_coding")
+    g.add_edge(START, "start_coding")
     g.add_conditional_edges("start_coding", dispatch_coders, {"coder": "coder", "done": END})
     g.add_edge("coder", "next_generation")
     g.add_conditional_edges("next_generation", dispatch_coders, {"coder": "coder", "done": END})

@@ -9,9 +9,9 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from papercoder.agents.conversation import context_of, workspace_of
 from papercoder.context import RunContext
 from papercoder.llm.models import model_label
+from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
 
 

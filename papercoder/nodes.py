@@ -1,21 +1,23 @@
-"""Graph nodes that are not agents: ingest, dependency graph, coding schedule."""
+"""Graph nodes that are not agents: ingest, dependency graph, analyst and coder schedules, the stage router."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
+from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from papercoder import depgraph
-from papercoder.agents.conversation import context_of, workspace_of
 from papercoder.context import RunContext
 from papercoder.llm.models import model_label
 from papercoder.paper import compact, load_paper, remainder
-from papercoder.state import PaperCoderState
+from papercoder.runtime import context_of, workspace_of
+from papercoder.state import FileTask, PaperCoderState, file_task
 from papercoder.workspace import Workspace, default_out_dir
 
 
@@ -57,32 +59,33 @@ def build_dag(state: PaperCoderState) -> dict[str, Any]:
     return {"dag": dag, "generation": 0}
 
 
-def _payload(state: PaperCoderState, path: str) -> dict[str, Any]:
-    return {**state, "file": path}
-
-
 def dispatch_analysts(state: PaperCoderState) -> list[Send]:
     """One analyst per file, all in parallel."""
-    return [Send("analyst", _payload(state, f)) for f in state["dag"]["nodes"]]
+    return [Send("analyst", file_task(state, f)) for f in state["dag"]["nodes"]]
 
 
-def dispatch_coders(state: PaperCoderState, runtime: Runtime[RunContext]) -> list[Send] | str:
+def start_coding(state: PaperCoderState) -> dict[str, Any]:
+    """Coding starts at generation 0."""
+    return {"generation": 0}
+
+
+def dispatch_coders(state: PaperCoderState) -> list[Send] | str:
     """One coder per file of the current topological generation; done after the last one.
 
-    A run that stops after analysis is done at once.
+    Each coder's payload has its own analysis and its dependencies' code, not every file written so far.
     """
-    if context_of(runtime).stop_after == "analysis":
-        return "done"
     gens = state["dag"]["generations"]
     g = state.get("generation", 0)
     if g >= len(gens):
         return "done"
-    return [Send("coder", _payload(state, f)) for f in gens[g]]
+    code, analyses = state.get("code", {}), state.get("analyses", {})
 
+    def task(path: str) -> FileTask:
+        deps = depgraph.dependencies_of(state["dag"], path)
+        return file_task(state, path, analysis=analyses.get(path, ""),
+                         dependency_code={d: code.get(d, "") for d in deps})
 
-def start_coding(state: PaperCoderState) -> dict[str, Any]:
-    """Join point after the analysts: coding starts at generation 0."""
-    return {"generation": 0}
+    return [Send("coder", task(f)) for f in gens[g]]
 
 
 def next_generation(state: PaperCoderState) -> dict[str, Any]:
@@ -90,16 +93,32 @@ def next_generation(state: PaperCoderState) -> dict[str, Any]:
     return {"generation": state.get("generation", 0) + 1}
 
 
-def after_review(state: PaperCoderState, runtime: Runtime[RunContext]) -> str:
-    """Back to planning after a rejection; else coding, unless the run stops after planning."""
-    if (state.get("review") or {}).get("action") == "reject":
-        return "planning"
-    return "stop_early" if context_of(runtime).stop_after == "planning" else "coding"
+NEXT = {"planning": "analysis", "analysis": "coding"}
 
 
-def after_coding(state: PaperCoderState, runtime: Runtime[RunContext]) -> str:
-    """Finalize the repository, unless the run stopped after the analysts."""
-    return "stop_early" if context_of(runtime).stop_after == "analysis" else "finalize"
+def next_stage(done: str, state: PaperCoderState, ctx: RunContext) -> str:
+    """Where the run goes after stage ``done`` (review, analysis or finalize): the one place that decides.
+
+    A rejected review goes back to planning; a run asked to stop after planning or analysis stops there; after
+    finalize, the repository is verified unless verification is off.
+    """
+    if done == "review":
+        if (state.get("review") or {}).get("action") == "reject":
+            return "planning"
+        done = "planning"
+    if done == "finalize":
+        return "verify" if ctx.verify else END
+    return "stop_early" if ctx.stop_after == done else NEXT[done]
+
+
+def route_after(done: str) -> Callable[[PaperCoderState, Runtime[RunContext]], str]:
+    """The conditional edge after stage ``done`` (it asks :func:`next_stage`)."""
+
+    def route(state: PaperCoderState, runtime: Runtime[RunContext]) -> str:
+        return next_stage(done, state, context_of(runtime))
+
+    route.__name__ = f"after_{done}"
+    return route
 
 
 def stop_early(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:

@@ -19,9 +19,9 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import BaseModel, Field, ValidationError
 
-from papercoder.agents.conversation import context_of, workspace_of
 from papercoder.context import RunContext
 from papercoder.nodes import build_dag
+from papercoder.runtime import context_of, workspace_of
 from papercoder.schemas import FileLogic
 from papercoder.state import PaperCoderState
 from papercoder.workspace import UnsafePathError, WorkspaceError, confine, normalize_rel

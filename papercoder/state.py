@@ -79,7 +79,40 @@ class PaperCoderState(TypedDict):
     verification: NotRequired[dict[str, Any]]
 
 
-class FileTask(PaperCoderState):
-    """Payload of one analyst or coder branch (sent with ``Send``): the state plus its file."""
+PREFIX_KEYS = ("out_dir", "run_id", "title", "paper_md", "paper_digest", "paper_rest", "plan", "architecture",
+               "logic_design", "config_yaml", "review_feedback", "dag")
+"""What every analyst and coder call is built from: the run folder, the shared conversation (paper, plan, design,
+config) and the dependency graph. Nothing that grows with the files written."""
 
+
+class FileTask(TypedDict):
+    """Payload of one analyst or coder branch (sent with ``Send``): what its call needs, not the whole state.
+
+    The shared-prefix inputs (:data:`PREFIX_KEYS`), the file, and for a coder its own analysis and the code of
+    the files it depends on. Other files written so far are on disk (``repo/``), not in the payload.
+    """
+
+    out_dir: str
+    run_id: NotRequired[str]
+    title: NotRequired[str]
+    paper_md: str
+    paper_digest: NotRequired[str]
+    paper_rest: NotRequired[str]
+    plan: str
+    architecture: dict[str, Any]
+    logic_design: dict[str, Any]
+    config_yaml: str
+    review_feedback: NotRequired[str]
+    dag: dict[str, Any]
     file: str
+    """The file this branch analyses or writes."""
+    analysis: NotRequired[str]
+    """A coder's own file's analysis."""
+    dependency_code: NotRequired[dict[str, str]]
+    """A coder's dependencies' code, by path (transitive dependencies included)."""
+
+
+def file_task(state: PaperCoderState, path: str, **extra: Any) -> FileTask:
+    """The payload of ``path``'s branch: the prefix inputs of ``state``, the file, and ``extra``."""
+    task = {k: state[k] for k in PREFIX_KEYS if k in state}  # type: ignore[literal-required]
+    return FileTask(**task, file=path, **extra)  # type: ignore[typeddict-item]

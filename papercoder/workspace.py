@@ -98,6 +98,8 @@ class Workspace:
         self.repo = self.root / "repo"
         self.artifacts = self.root / "artifacts"
         self.run_json = self.root / "run.json"
+        self.problems: list[dict[str, Any]] = []
+        """Problems recorded through this object (one node's), for the node's state update."""
         with _LOCKS_GUARD:
             self._lock = _LOCKS.setdefault(str(self.root), threading.RLock())
 
@@ -233,7 +235,9 @@ class Workspace:
             return json.loads(json.dumps(self._load_run().get("totals", {})))
 
     def record_error(self, error: dict[str, Any]) -> None:
-        """Append a recorded (non-fatal) problem to run.json."""
+        """Append a recorded (non-fatal) problem to run.json (use :func:`papercoder.problems.record`)."""
+        if error not in self.problems:
+            self.problems.append(error)
         with self._lock:
             run = self._load_run()
             errors = run.setdefault("errors", [])

@@ -93,7 +93,7 @@ def test_parts_are_gathered_over_tries_and_a_reask_asks_only_for_what_is_missing
     assert [f.path for f in arch.files] == ["main.py", "model.py", "data.py"] and arch.entry_point == "main.py"
     assert arch.class_diagram.startswith("classDiagram") and "Main->>Model" in arch.sequence_diagram
     assert arch.implementation_approach.startswith("We use `torch`")
-    assert [e["kind"] for e in refused] == ["repair"]  # the salvaged diagram is recorded
+    assert [e.kind for e in refused] == ["repair"]  # the salvaged diagram is recorded
 
 
 def test_a_diagram_missing_after_every_try_is_recorded_not_fatal(tmp_path):
@@ -105,7 +105,7 @@ def test_a_diagram_missing_after_every_try_is_recorded_not_fatal(tmp_path):
             parse(_reply(answer, attempt))
     arch = parse(_reply(answer, 2, last=True))
     assert arch.class_diagram == arch.sequence_diagram == "" and len(arch.files) == 3
-    assert sorted(e["kind"] for e in refused) == ["missing_diagram", "missing_diagram"]
+    assert sorted(e.kind for e in refused) == ["missing_diagram", "missing_diagram"]
 
 
 def test_no_file_list_after_every_try_still_fails(tmp_path):

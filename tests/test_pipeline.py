@@ -446,7 +446,7 @@ def test_architect_answer_with_bold_labels_and_indented_fences_is_read():
                                                              last=False))
     cut = make_parser(Path("/nonexistent"), 3, refused)(Reply(text=text, parsed=None, finish_reason="stop"))
     assert [f.path for f in cut.files] == ["main.py", "data.py", "model.py"] and cut.entry_point == "main.py"
-    assert refused[-1]["kind"] == "repair" and "utils.py" in refused[-1]["problem"]
+    assert refused[-1].kind == "repair" and "utils.py" in refused[-1].message
 
 
 def test_reasks_sample_a_little_above_temperature_zero(scripted, paper_file):

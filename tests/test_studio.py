@@ -81,7 +81,13 @@ def test_graphs_schemas_a_planning_run_and_a_resumed_review(server, paper_file, 
     assert {"model", "base_url", "review", "coding_model"} <= set(context_props)
     assert all(prop.get("description") for prop in context_props.values())
     nodes = {n["id"] for n in client.assistants.get_graph(assistants["papercoder"])["nodes"]}
-    assert {"ingest", "planning", "review", "coding", "finalize"} <= nodes
+    assert nodes == {"__start__", "ingest", "planning", "review", "analysis", "coding", "finalize", "verify",
+                     "stop_early", "__end__"}
+    # Studio's graph view opens the three stages of the paper's figure as separate subgraphs
+    inner = {n["id"] for n in client.assistants.get_graph(assistants["papercoder"], xray=True)["nodes"]}
+    assert {"planning:planner", "planning:architect", "planning:logic_designer", "planning:config_writer",
+            "analysis:analyst", "coding:coder", "verify:verify", "verify:debugger"} <= inner
+    assert not {"coding:analyst", "analysis:coder"} & inner
 
     with FakeOpenAI(Script()) as model:
         context = {"model": "fake", "base_url": model.base_url, "cache": False}

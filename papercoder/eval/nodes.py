@@ -1,7 +1,7 @@
 """Nodes of the evaluation graph.
 
-prepare (view, metrics, leaves), then judge samples and leaf grades in parallel (one ``Send`` each), then
-report (eval.json, the graded tree).
+prepare (view, metrics, leaves), then the judge's samples and the grader's leaves in parallel (one ``Send`` each:
+the judge and grader agents), then report (eval.json, the graded tree).
 """
 
 from __future__ import annotations
@@ -15,15 +15,13 @@ from typing import Any
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
-from papercoder.agents.conversation import context_of
-from papercoder.agents.grader import grade_leaf
-from papercoder.agents.judge import judge_sample
 from papercoder.context import RunContext
 from papercoder.eval.metrics import run_folder_of, static_metrics
 from papercoder.eval.rubric import code_dev_leaves, load_rubric, score_tree
 from papercoder.eval.state import EvalState
-from papercoder.eval.view import build_view, leaf_view
+from papercoder.eval.view import build_view
 from papercoder.llm.models import model_label
+from papercoder.runtime import context_of, workspace_of
 from papercoder.workspace import Workspace
 
 VIEW_FILE = "view.json"
@@ -37,10 +35,6 @@ def default_eval_dir(repo: Path) -> Path:
     """``RUN/eval`` for a run's repository, else ``<repo>-eval`` beside it."""
     run = run_folder_of(repo)
     return run / "eval" if run is not None else repo.resolve().parent / f"{repo.resolve().name}-eval"
-
-
-def _ws(state: dict[str, Any]) -> Workspace:
-    return Workspace(state["out_dir"])
 
 
 def _folder(value: str | None, what: str) -> Path | None:
@@ -79,31 +73,14 @@ def fan_out(state: EvalState, runtime: Runtime[RunContext]) -> list[Send]:
     base = {"out_dir": state["out_dir"], "repo": state["repo"]}
     sends = []
     if state.get("judge", True):
-        sends += [Send("judge_sample", {**base, "k": k}) for k in range(max(0, ctx.judge_samples))]
-    sends += [Send("grade_leaf", {**base, "leaf": leaf}) for leaf in state.get("leaves", [])]
+        sends += [Send("judge", {**base, "k": k}) for k in range(max(0, ctx.judge_samples))]
+    sends += [Send("grader", {**base, "leaf": leaf}) for leaf in state.get("leaves", [])]
     return sends or [Send("report", state)]
 
 
-def _view(out_dir: str) -> dict[str, Any]:
+def load_view(out_dir: str) -> dict[str, Any]:
+    """The judges' view that :func:`prepare` wrote to the evaluation folder."""
     return json.loads((Path(out_dir) / "artifacts" / VIEW_FILE).read_text(encoding="utf-8"))
-
-
-def judge_sample_node(task: dict[str, Any], runtime: Runtime[RunContext]) -> dict[str, Any]:
-    """One judge verdict, kept in ``artifacts/judge/sample-K.json``."""
-    ws = _ws(task)
-    result = judge_sample(view=_view(task["out_dir"]), k=task["k"], ctx=context_of(runtime), ws=ws)
-    ws.write_artifact(f"judge/sample-{task['k']}.json", result)
-    return {"samples": {str(task["k"]): result}}
-
-
-def grade_leaf_node(task: dict[str, Any], runtime: Runtime[RunContext]) -> dict[str, Any]:
-    """One rubric leaf graded, kept in ``artifacts/grades/ID.json``."""
-    ws = _ws(task)
-    leaf = task["leaf"]
-    text, shown = leaf_view(_view(task["out_dir"]), Path(task["repo"]), leaf["requirements"])
-    result = grade_leaf(text=text, shown=shown, leaf=leaf, ctx=context_of(runtime), ws=ws)
-    ws.write_artifact(f"grades/{leaf['id']}.json", result)
-    return {"grades": {leaf["id"]: result}}
 
 
 def judge_summary(samples: dict[str, Any]) -> dict[str, Any] | None:
@@ -123,7 +100,7 @@ def judge_summary(samples: dict[str, Any]) -> dict[str, Any] | None:
 def report(state: EvalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Aggregate: judge mean and spread, the rubric's weighted Code-Dev score; write eval.json."""
     ctx = context_of(runtime)
-    ws = _ws(state)
+    ws = workspace_of(state)
     run = ws.read_run()
     result: dict[str, Any] = {"repo": state["repo"], "paper": state["paper"],
                               "mode": "reference-based" if state.get("reference") else "reference-free",

@@ -29,6 +29,7 @@ from papercoder.llm.jsonparse import JSONAnswerError, parse_as, schema_instructi
 from papercoder.llm.models import build_chat_model, endpoint_label, is_reasoning_model, model_label, request_settings
 from papercoder.llm.retry import call_with_retries
 from papercoder.llm.tokens import count_tokens
+from papercoder.problems import Problem, record_problem
 from papercoder.workspace import Workspace
 
 __all__ = ["AnswerError", "Reply", "StageError", "ask"]
@@ -167,7 +168,8 @@ def ask(
         if repeated:
             break
         _emit({"event": "reask", "node": node, "file": file, "problem": problem})
-        ws.record_error({"stage": node, "file": file, "kind": "reask", "attempt": attempt, "problem": problem})
+        record_problem(ws, Problem(stage=node, file=file, kind="reask", attempt=attempt, message=problem,
+                                   action="asked again"))
         ws.write_artifact(f"rejected/{node}{'-' + file.replace('/', '_') if file else ''}-{attempt + 1}.txt",
                           f"Problem: {problem}\n\n{text}")
         convo = _reask_convo(messages, text, finish, problem)
@@ -262,8 +264,9 @@ def _answer(call: _Call, convo: list[BaseMessage]) -> AIMessage:
             budget.settle(reservation, tokens=0, cost=0.0)
             if mode == "json_schema" and ctx.structured_output == "auto" and _refuses_json_schema(exc):
                 _PROMPT_JSON.add((ctx.model, ctx.base_url))
-                call.ws.record_error({"stage": call.node, "file": call.file, "kind": "json_schema_refused",
-                                      "problem": _short(exc, 300)})
+                record_problem(call.ws, Problem(stage=call.node, file=call.file, kind="json_schema_refused",
+                                                message=_short(exc, 300), action="asked again with the schema in "
+                                                                                 "the request"))
                 return _answer(call, convo)
             _record(call, request, None, started, retries=retries, error=f"{type(exc).__name__}: {_short(exc)}")
             raise _fail(call.ws, call.node, f"model call to {endpoint_label(ctx)} failed after "

@@ -1,4 +1,7 @@
-"""Nodes of the verify-and-repair subgraph: verify, repair (the debugger agent), report."""
+"""Nodes of the verify-and-repair subgraph that are not agents: verify, the repair router, report.
+
+The repair rounds themselves are the debugger agent's (``papercoder.agents.debugger``).
+"""
 
 from __future__ import annotations
 
@@ -8,16 +11,16 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from papercoder.agents.conversation import context_of, workspace_of
-from papercoder.agents.debugger import debug_file
 from papercoder.context import RunContext
-from papercoder.llm import BudgetExceeded, StageError
+from papercoder.problems import Problem, record_problem, state_update
+from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
-from papercoder.verify.findings import Finding
-from papercoder.verify.loop import repair_order, verify
+from papercoder.verify import snapshot
+from papercoder.verify.loop import verify
 
 
-def _repo(state: PaperCoderState) -> Path:
+def repo_of(state: PaperCoderState) -> Path:
+    """The repository being verified."""
     return Path(state.get("repo_dir") or workspace_of(state).repo)
 
 
@@ -30,7 +33,7 @@ def verify_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[st
     ctx = context_of(runtime)
     done = dict(state.get("verification") or {"rounds": [], "repairs": []})
     started = time.monotonic()
-    findings, report = verify(_repo(state), dag=state.get("dag"), entry_point=_entry(state),
+    findings, report = verify(repo_of(state), dag=state.get("dag"), entry_point=_entry(state),
                               install=ctx.install, smoke_seconds=ctx.smoke_seconds)
     k = len(done["rounds"])
     record = {"round": k, "report": report, "findings": [f.model_dump() for f in findings]}
@@ -39,57 +42,21 @@ def verify_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[st
     seconds = [*done.get("seconds", []), round(time.monotonic() - started, 2)]
     update: dict[str, Any] = {}
     repairs = [dict(r) for r in done["repairs"]]
-    snapshot = repairs[-1].pop("snapshot", None) if repairs else None
+    kept = repairs[-1].pop("snapshot", None) if repairs else None
+    snap = snapshot.load(ws.root, kept)
     before = done["rounds"][-1] if done["rounds"] else None
-    if snapshot is not None and before is not None and report["blocking"] > before["report"]["blocking"]:
+    if snap is not None and before is not None and report["blocking"] > before["report"]["blocking"]:
         # The last repair made things worse: put the repository back as it was before it, and stop there.
-        _restore(_repo(state), snapshot)
-        problem = (f"repair round {len(repairs) - 1} raised the blocking findings from "
+        snapshot.restore(repo_of(state), snap)
+        message = (f"repair round {len(repairs) - 1} raised the blocking findings from "
                    f"{before['report']['blocking']} to {report['blocking']}; its edits were undone")
-        ws.record_error({"stage": "verify", "file": None, "kind": "repair_undone", "problem": problem})
+        record_problem(ws, Problem(stage="verify", kind="repair_undone", message=message))
         repairs[-1]["undone"] = True
-        record = {**before, "round": k, "undone": problem}
-        update["code"] = {p: t for p, t in snapshot.items() if p.endswith(".py")}
+        record = {**before, "round": k, "undone": message}
+        update["code"] = {p: t for p, t in snap.items() if p.endswith(".py")}
+    snapshot.discard(ws.root, kept)
     return {"verification": {**done, "repairs": repairs, "rounds": [*done["rounds"], record], "seconds": seconds},
-            **update}
-
-
-SNAPSHOT_LIMIT = 5_000_000
-"""Most bytes of repository text kept to undo a repair round (larger repositories are not snapshotted)."""
-
-
-def _snapshot(repo: Path) -> dict[str, str] | None:
-    """Every text file of the repository, to undo a repair round that makes things worse."""
-    out: dict[str, str] = {}
-    size = 0
-    for p in sorted(repo.rglob("*")):
-        if p.is_file() and not p.is_symlink():
-            try:
-                text = p.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue
-            size += len(text)
-            if size > SNAPSHOT_LIMIT:
-                return None
-            out[str(p.relative_to(repo))] = text
-    return out
-
-
-def _restore(repo: Path, snapshot: dict[str, str]) -> None:
-    """Put the repository's text files back as in ``snapshot``; files made since go."""
-    for p in sorted(repo.rglob("*"), reverse=True):
-        rel = str(p.relative_to(repo))
-        if p.is_file() and rel not in snapshot:
-            try:
-                p.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
-                continue  # not text: it was not snapshotted either
-            p.unlink()
-    for rel, text in snapshot.items():
-        path = repo / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+            **update, **state_update(ws)}
 
 
 def after_verify(state: PaperCoderState, runtime: Runtime[RunContext]) -> str:
@@ -103,50 +70,6 @@ def after_verify(state: PaperCoderState, runtime: Runtime[RunContext]) -> str:
     blocking = v["rounds"][-1]["report"]["blocking"]
     stuck = bool(v["repairs"]) and (not v["repairs"][-1].get("applied") or v["repairs"][-1].get("undone"))
     return "repair" if blocking and len(v["repairs"]) < ctx.repair_rounds and not stuck else "report"
-
-
-def repair_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
-    """The debugger agent on each file with blocking findings, dependencies first; edits applied exactly."""
-    ctx = context_of(runtime)
-    ws = workspace_of(state)
-    repo = _repo(state)
-    v = dict(state["verification"])
-    last = v["rounds"][-1]
-    findings = [Finding(**f) for f in last["findings"]]
-    traceback = last["report"].get("smoke_error", "")
-    edits_log: list[dict[str, Any]] = []
-    status_before = ws.read_run().get("status", "completed")
-    snapshot = _snapshot(repo)
-    for path in repair_order(findings, state.get("dag")):
-        mine = [f for f in findings if f.file == path and f.blocking]
-        try:
-            edits, results = debug_file(state=state, ctx=ctx, ws=ws, repo=repo, path=path, findings=mine,
-                                        traceback=traceback if any(f.kind == "smoke_failed" for f in mine) else "")
-        except BudgetExceeded:
-            raise
-        except StageError as exc:  # no usable edits for this file: the repository stands as it is
-            ws.update_run(status=status_before, error=None)
-            ws.record_error({"stage": "debugger", "file": path, "kind": "no_repair", "problem": str(exc)})
-            edits_log.append({"file": path, "findings": [str(f) for f in mine], "edits": [], "results": [],
-                              "error": str(exc)})
-            continue
-        edits_log.append({"file": path, "findings": [str(f) for f in mine],
-                          "edits": [{"path": e.path, "search": e.search, "replace": e.replace} for e in edits],
-                          "results": [r.__dict__ for r in results]})
-        for r in results:
-            if not r.applied:
-                ws.record_error({"stage": "debugger", "file": path, "kind": "edit_failed", "problem": r.reason})
-    k = len(v["repairs"])
-    ws.write_artifact(f"verify/round-{k}-edits.json", edits_log)
-    code = {p: (repo / p).read_text(encoding="utf-8") for p in {r["path"] for e in edits_log for r in e["results"]
-                                                                  if r["applied"] and r["path"].endswith(".py")}}
-    return {"verification": {**v, "repairs": [*v["repairs"], {"round": k, "snapshot": snapshot,
-                                                                "files": [e["file"] for e in edits_log],
-                                                                "applied": sum(r["applied"] for e in edits_log
-                                                                               for r in e["results"]),
-                                                                "failed": sum(not r["applied"] for e in edits_log
-                                                                              for r in e["results"])}]},
-            "code": code}
 
 
 def report_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
