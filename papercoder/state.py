@@ -79,10 +79,11 @@ class PaperCoderState(TypedDict):
     verification: NotRequired[dict[str, Any]]
 
 
-PREFIX_KEYS = ("out_dir", "run_id", "title", "paper_md", "paper_digest", "paper_rest", "plan", "architecture",
-               "logic_design", "config_yaml", "review_feedback", "dag")
+PREFIX_KEYS = ("out_dir", "run_id", "title", "paper_md", "paper_digest", "plan", "architecture", "logic_design",
+               "config_yaml", "review_feedback", "dag")
 """What every analyst and coder call is built from: the run folder, the shared conversation (paper, plan, design,
-config) and the dependency graph. Nothing that grows with the files written."""
+config) and the dependency graph. Nothing that grows with the files written. The rest of the paper is the
+planner's alone."""
 
 
 class FileTask(TypedDict):
@@ -96,8 +97,8 @@ class FileTask(TypedDict):
     run_id: NotRequired[str]
     title: NotRequired[str]
     paper_md: str
+    """The paper; empty when the digest stands in for it (every call after the planner reads the digest)."""
     paper_digest: NotRequired[str]
-    paper_rest: NotRequired[str]
     plan: str
     architecture: dict[str, Any]
     logic_design: dict[str, Any]
@@ -115,4 +116,7 @@ class FileTask(TypedDict):
 def file_task(state: PaperCoderState, path: str, **extra: Any) -> FileTask:
     """The payload of ``path``'s branch: the prefix inputs of ``state``, the file, and ``extra``."""
     task = {k: state[k] for k in PREFIX_KEYS if k in state}  # type: ignore[literal-required]
+    digest = (state.get("paper_digest") or "").strip()
+    if digest and digest != (state.get("paper_md") or "").strip():
+        task["paper_md"] = ""  # calls after the planner read the digest in the paper's place: no second copy
     return FileTask(**task, file=path, **extra)  # type: ignore[typeddict-item]
