@@ -25,18 +25,23 @@ class RunContext:
         default=LOCAL_MODEL,
         metadata={
             "description": "Model spec: 'local' (embedded Qwen2.5-Coder-1.5B), 'openai:NAME', "
-            "or a model NAME served at base_url."
+            "or a model NAME served at base_url.",
+            "commands": ("run", "batch"),
+            "help": "'local', 'openai:NAME', or NAME with --base-url.",
         },
     )
     base_url: str = field(
-        default="", metadata={"description": "OpenAI-compatible endpoint (vLLM, Ollama, LM Studio, ...)."}
+        default="", metadata={"description": "OpenAI-compatible endpoint (vLLM, Ollama, LM Studio, ...).",
+                              "commands": ("run", "batch")}
     )
     api_key_env: str = field(
         default="OPENAI_API_KEY",
-        metadata={"description": "Name of the environment variable holding the API key (never the key)."},
+        metadata={"description": "Name of the environment variable holding the API key (never the key).",
+                  "commands": ("run",)},
     )
     concurrency: int = field(
-        default=4, metadata={"description": "Most model calls in flight at once (parallel analysts/coders)."}
+        default=4, metadata={"description": "Most model calls in flight at once (parallel analysts/coders).",
+                             "commands": ("run", "batch"), "min": 1}
     )
     out_dir: str = field(
         default="",
@@ -44,12 +49,16 @@ class RunContext:
     )
     paper_token_budget: int = field(
         default=0,
-        metadata={"description": "Most tokens of paper text sent to the agents; 0 picks a default per model."},
+        metadata={"description": "Most tokens of paper text sent to the agents; 0 picks a default per model.",
+                  "commands": ("run", "batch"), "cli": "--paper-tokens", "min": 0},
     )
     digest_token_budget: int = field(
         default=0,
         metadata={"description": "Most tokens of the paper digest (method, set-up, training) that every agent after "
-                  "the planner sees in place of the paper; 0 picks a third of the paper budget (at least 1,500)."},
+                  "the planner sees in place of the paper; 0 picks a third of the paper budget (at least 1,500).",
+                  "commands": ("run", "batch"), "cli": "--digest-tokens", "min": 0,
+                  "help": "Token budget of the paper digest the agents after the planner see (0: a third of "
+                          "the paper budget)."},
     )
     temperature: float = field(default=0.0, metadata={"description": "Sampling temperature."})
     seed: int = field(
@@ -61,14 +70,18 @@ class RunContext:
         default=0.0,
         metadata={
             "description": "Seconds before a model call times out; 0 picks a default per model "
-            "(long for the embedded model, whose prefill of a paper takes minutes)."
+            "(long for the embedded model, whose prefill of a paper takes minutes).",
+            "commands": ("run", "batch", "resume"),
+            "cli": "--timeout",
+            "help": "Seconds per model call (0: a default per model).",
         },
     )
     max_reasks: int = field(
         default=2, metadata={"description": "Re-asks of an invalid structured answer before the run stops."}
     )
     max_files: int = field(
-        default=0, metadata={"description": "Most code files the architect may plan; 0 picks a default per model."}
+        default=0, metadata={"description": "Most code files the architect may plan; 0 picks a default per model.",
+                             "commands": ("run", "batch"), "min": 0}
     )
     max_tokens_plan: int = field(
         default=0, metadata={"description": "Output-token limit of the planner; 0 picks a default per model."}
@@ -95,49 +108,61 @@ class RunContext:
     coding_model: str = field(default="", metadata={"description": "Model spec of the coders ('' = model)."})
     reasoning_effort: str = field(
         default="",
-        metadata={"description": "For reasoning models (o-series, gpt-5): low, medium or high; '' = the default."},
+        metadata={"description": "For reasoning models (o-series, gpt-5): low, medium or high; '' = the default.",
+                  "commands": ("run",)},
     )
     structured_output: str = field(
         default="auto",
         metadata={"description": "How JSON answers are asked for: 'json_schema' (response_format), 'prompt' "
                   "(schema in the request, tolerant parser), or 'auto' (json_schema, falling back to prompt "
-                  "where the server refuses it)."},
+                  "where the server refuses it).",
+                  "commands": ("run",), "help": "How JSON answers are asked for: auto, json_schema or prompt."},
     )
     max_retries: int = field(
         default=6,
-        metadata={"description": "Retries of a call after a transient failure (connection, timeout, 429, 5xx)."},
+        metadata={"description": "Retries of a call after a transient failure (connection, timeout, 429, 5xx).",
+                  "commands": ("run", "resume"), "cli": "--retries", "min": 0},
     )
     max_cost: float = field(
-        default=0.0, metadata={"description": "Stop before a call would take the run's cost past this (USD); 0: none."}
+        default=0.0, metadata={"description": "Stop before a call would take the run's cost past this (USD); 0: none.",
+                               "commands": ("run", "batch", "resume"), "min": 0}
     )
     max_total_tokens: int = field(
-        default=0, metadata={"description": "Stop before a call would take the run's tokens past this; 0: none."}
+        default=0, metadata={"description": "Stop before a call would take the run's tokens past this; 0: none.",
+                             "commands": ("run", "resume"), "cli": "--max-tokens", "min": 0}
     )
     cache: bool = field(
-        default=True, metadata={"description": "Serve identical model requests from the persistent response cache."}
+        default=True, metadata={"description": "Serve identical model requests from the persistent response cache.",
+                                "commands": ("run", "batch")}
     )
     cache_path: str = field(
-        default="", metadata={"description": "SQLite file of the response cache; '' = the user's cache folder."}
+        default="", metadata={"description": "SQLite file of the response cache; '' = the user's cache folder.",
+                              "commands": ("run",)}
     )
     review: bool = field(
         default=False,
-        metadata={"description": "Pause after planning for a human review of plan, files and config (interrupt)."},
+        metadata={"description": "Pause after planning for a human review of plan, files and config (interrupt).",
+                  "commands": ("run",)},
     )
     stop_after: str = field(
-        default="", metadata={"description": "'planning' or 'analysis': end the run after that stage."}
+        default="", metadata={"description": "'planning' or 'analysis': end the run after that stage.",
+                              "commands": ("run",)}
     )
     verify: bool = field(
         default=True,
         metadata={"description": "Check the repository after coding: static checks, then imports and a smoke run "
-                  "in a sandbox."},
+                  "in a sandbox.",
+                  "commands": ("run", "batch")},
     )
     repair_rounds: int = field(
-        default=3, metadata={"description": "Rounds of the debugger agent on blocking findings (0: report only)."}
+        default=3, metadata={"description": "Rounds of the debugger agent on blocking findings (0: report only).",
+                             "commands": ("run",), "min": 0}
     )
     install: bool = field(
         default=False,
         metadata={"description": "Install requirements.txt in a cached venv for the sandbox (else missing "
-                  "packages are reported)."},
+                  "packages are reported).",
+                  "commands": ("run",)},
     )
     smoke_seconds: float = field(default=180.0, metadata={"description": "Wall-clock limit of the smoke run."})
     judge_model: str = field(
@@ -153,7 +178,8 @@ class RunContext:
                   "100k hosted)."},
     )
     prices_path: str = field(
-        default="", metadata={"description": "YAML price table merged over the shipped one ('' = only the shipped)."}
+        default="", metadata={"description": "YAML price table merged over the shipped one ('' = only the shipped).",
+                              "commands": ("run",), "cli": "--prices"}
     )
 
     @property

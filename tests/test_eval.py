@@ -10,10 +10,10 @@ import pytest
 from typer.testing import CliRunner
 
 from papercoder.cli import app
+from papercoder.cli.evaluate import evaluate
 from papercoder.context import RunContext
 from papercoder.eval.files import RepoFile, rank_for_requirement, select_for_judge
 from papercoder.eval.rubric import code_dev_leaves, load_rubric, score_tree
-from papercoder.eval.runner import evaluate
 from papercoder.llm import StageError
 from tests.conftest import PAPER
 from tests.fake_openai import FakeOpenAI

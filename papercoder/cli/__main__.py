@@ -1,0 +1,5 @@
+"""``python -m papercoder.cli``: the ``papercoder`` script."""
+
+from papercoder.cli import main
+
+main()
