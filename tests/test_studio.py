@@ -30,7 +30,7 @@ ENV = {**os.environ, "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CH
 
 def test_langgraph_validate():
     result = subprocess.run([LANGGRAPH, "validate"], cwd=ROOT, env=ENV, capture_output=True, text=True)
-    assert result.returncode == 0 and "5 graphs found" in result.stdout, result.stdout + result.stderr
+    assert result.returncode == 0 and "6 graphs found" in result.stdout, result.stdout + result.stderr
 
 
 def _free_port() -> int:
@@ -73,7 +73,7 @@ def test_graphs_schemas_a_planning_run_and_a_resumed_review(server, paper_file, 
 
     client = get_sync_client(url=server)
     assistants = {a["graph_id"]: a["assistant_id"] for a in client.assistants.search()}
-    assert set(assistants) >= {"papercoder", "planning", "coding", "verify", "evaluation"}
+    assert set(assistants) >= {"papercoder", "planning", "analysis", "coding", "verify", "evaluation"}
     schemas = client.assistants.get_schemas(assistants["papercoder"])
     assert "paper" in schemas["input_schema"]["properties"]
     assert set(schemas["output_schema"]["properties"]) >= {"out_dir", "repo_dir", "files", "summary"}
