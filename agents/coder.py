@@ -21,6 +21,7 @@ from papercoder.state import FileTask
 from papercoder.textblocks import fenced_blocks, unclosed_block
 from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, normalize
 from papercoder.verify.pysource import imports, module_name, top_level_names
+from papercoder.workspace import text_hash
 
 _LANGS = {".py": "python", ".sh": "bash", ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".md": "markdown"}
 _PLACEHOLDER = re.compile(r"#\s*(TODO|FIXME)\b|raise NotImplementedError|your code here|implement (this|me)",
@@ -187,4 +188,4 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
                messages=[*planning_messages(task, ctx), HumanMessage(content=request)])
     ws.write_repo_file(path, code)
     record_problem(ws, *warnings)
-    return {"code": {path: code}, **state_update(ws)}
+    return {"code": {path: text_hash(code)}, **state_update(ws)}

@@ -23,7 +23,7 @@ from papercoder.verify.findings import Finding
 from papercoder.verify.loop import repair_order
 from papercoder.verify.nodes import repo_of
 from papercoder.verify.pysource import imports, module_name
-from papercoder.workspace import Workspace
+from papercoder.workspace import Workspace, text_hash
 
 EDITABLE_EXTRA = ("requirements.txt", "config.yaml")
 
@@ -165,4 +165,4 @@ def debugger(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
     repair = {"round": k, "snapshot": kept, "files": [e["file"] for e in log],
               "applied": sum(r["applied"] for r in results), "failed": sum(not r["applied"] for r in results)}
     return {"verification": {**v, "repairs": [*v["repairs"], repair]},
-            "code": {p: (repo / p).read_text(encoding="utf-8") for p in changed}, **state_update(ws)}
+            "code": {p: text_hash(ws.read_repo_file(p)) for p in changed}, **state_update(ws)}

@@ -92,12 +92,12 @@ def finalize(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
     """Write requirements.txt, README.md and reproduce.sh; close run.json; build the summary."""
     ctx = context_of(runtime)
     ws = workspace_of(state)
-    packages, added = requirements(state["logic_design"]["required_packages"], state.get("code", {}))
+    code = {f: ws.read_repo_file(f) for f in state.get("code", {})}
+    packages, added = requirements(state["logic_design"]["required_packages"], code)
     ws.write_repo_file("requirements.txt", "\n".join(packages))
     ws.write_repo_file("README.md", readme(state, model_label(ctx), packages))
     ws.write_repo_file("reproduce.sh", reproduce_sh(state["architecture"]["entry_point"]), executable=True)
     files = sorted(str(p.relative_to(ws.repo)) for p in ws.repo.rglob("*") if p.is_file())
-    code = state.get("code", {})
     compiled = [f for f in code if f.endswith(".py")]
     compile_ok = [f for f in compiled if compiles(code[f], f)]
     run = ws.update_run(status="completed", finished_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), files=files,
@@ -108,7 +108,7 @@ def finalize(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
         "files": len(files),
         "python_files": len(compiled),
         "python_files_compiling": len(compile_ok),
-        "lines": sum(c.count("\n") for c in state.get("code", {}).values()),
+        "lines": sum(c.count("\n") for c in code.values()),
         "generations": len(state["dag"]["generations"]),
         "calls": run["totals"]["calls"],
         "input_tokens": run["totals"]["input_tokens"],

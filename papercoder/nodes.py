@@ -78,12 +78,12 @@ def dispatch_coders(state: PaperCoderState) -> list[Send] | str:
     g = state.get("generation", 0)
     if g >= len(gens):
         return "done"
-    code, analyses = state.get("code", {}), state.get("analyses", {})
+    ws, analyses = workspace_of(state), state.get("analyses", {})
 
     def task(path: str) -> FileTask:
         deps = depgraph.dependencies_of(state["dag"], path)
         return file_task(state, path, analysis=analyses.get(path, ""),
-                         dependency_code={d: code.get(d, "") for d in deps})
+                         dependency_code={d: ws.read_repo_file(d) for d in deps})
 
     return [Send("coder", task(f)) for f in gens[g]]
 

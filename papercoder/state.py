@@ -69,6 +69,7 @@ class PaperCoderState(TypedDict):
     dag: NotRequired[dict[str, Any]]
     analyses: NotRequired[Annotated[dict[str, str], merge_dicts]]
     code: NotRequired[Annotated[dict[str, str], merge_dicts]]
+    """Each repository file written, with the sha256 of its text: the text is in ``repo/``, not in the state."""
     generation: NotRequired[int]
     errors: NotRequired[Annotated[list[dict[str, Any]], append_unique]]
     files: NotRequired[list[str]]

@@ -12,6 +12,7 @@ Every write happens as soon as its artifact exists, so a run that stops keeps ev
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -150,6 +151,11 @@ class Workspace:
         _atomic_write(path, text)
         return path
 
+    def read_repo_file(self, rel: str) -> str:
+        """The text of a repository file ("" when it is not there)."""
+        path = confine(self.repo, rel)
+        return path.read_text(encoding="utf-8") if path.is_file() else ""
+
     def write_repo_file(self, rel: str, content: str, *, executable: bool = False) -> Path:
         """Write a repository file; ``rel`` comes from model output and is confined to ``repo/``."""
         path = confine(self.repo, rel)
@@ -244,6 +250,11 @@ class Workspace:
             if error not in errors:
                 errors.append(error)
             self._write_run(run)
+
+
+def text_hash(text: str) -> str:
+    """The sha256 of ``text`` (what the state keeps of a repository file, whose text is on disk)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def dump_run(run: dict[str, Any], *, call_lines: list[str] | None = None) -> str:

@@ -17,6 +17,7 @@ from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
 from papercoder.verify import snapshot
 from papercoder.verify.loop import verify
+from papercoder.workspace import text_hash
 
 
 def repo_of(state: PaperCoderState) -> Path:
@@ -53,7 +54,7 @@ def verify_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[st
         record_problem(ws, Problem(stage="verify", kind="repair_undone", message=message))
         repairs[-1]["undone"] = True
         record = {**before, "round": k, "undone": message}
-        update["code"] = {p: t for p, t in snap.items() if p.endswith(".py")}
+        update["code"] = {p: text_hash(t) for p, t in snap.items() if p.endswith(".py")}
     snapshot.discard(ws.root, kept)
     return {"verification": {**done, "repairs": repairs, "rounds": [*done["rounds"], record], "seconds": seconds},
             **update, **state_update(ws)}
