@@ -12,6 +12,7 @@ from papercoder.agents.conversation import planning_messages
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
+from papercoder.papertexts import paper_texts
 from papercoder.problems import state_update
 from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
@@ -102,7 +103,7 @@ def config_writer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[
     ws = workspace_of(state)
     config = ask(ctx=ctx, ws=ws, node="config_writer", messages=planning_messages(state, ctx, "config_writer"),
                  parse=parse_config, max_tokens=ctx.max_tokens("config"))
-    unverified = unverified_values(config, state["paper_md"])
+    unverified = unverified_values(config, paper_texts(state)["paper_md"])
     config = mark(config, unverified)
     ws.write_repo_file("config.yaml", config)
     ws.write_artifact("config.yaml", config)

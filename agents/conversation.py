@@ -22,6 +22,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from papercoder.context import RunContext
+from papercoder.papertexts import paper_texts
 from papercoder.state import PaperCoderState
 
 _HERE = Path(__file__).parent
@@ -65,9 +66,8 @@ def _paper_parts(state: PaperCoderState, full_paper: bool) -> dict[str, str]:
     the digest. With a digest alone (a caller's state), the planner reads the paper and later calls the digest.
     Without a digest (or a paper within the digest budget), every call reads the paper.
     """
-    paper = state["paper_md"].strip()
-    digest = (state.get("paper_digest") or "").strip()
-    rest = (state.get("paper_rest") or "").strip()
+    texts = paper_texts(state)
+    paper, digest, rest = (texts[k].strip() for k in ("paper_md", "paper_digest", "paper_rest"))
     if not digest or digest == paper or (full_paper and not rest):
         return {"intro": prompt("paper_full").strip(), "paper": paper, "rest": ""}
     after = fill("paper_rest", rest=rest) if full_paper else prompt("paper_rest_omitted")

@@ -14,6 +14,7 @@ from papercoder.agents.conversation import fill, planning_messages, prompt
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, BudgetExceeded, StageError, ask
 from papercoder.llm.answers import Reply
+from papercoder.papertexts import has_paper
 from papercoder.problems import Problem, record_problem, state_update
 from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
@@ -99,7 +100,7 @@ def debug_file(*, state: dict[str, Any], ctx: RunContext, ws: Workspace, repo: P
                    code=(repo / path).read_text(encoding="utf-8") if (repo / path).is_file() else "",
                    lang="python", context="\n\n".join(context) + ("\n" if context else ""),
                    other_files=f" and {others}" if others else "")
-    messages: list[BaseMessage] = (planning_messages(state, ctx) if state.get("plan") and state.get("paper_md")
+    messages: list[BaseMessage] = (planning_messages(state, ctx) if state.get("plan") and has_paper(state)
                                    else [SystemMessage(content=prompt("system"))])
 
     notes: list[str] = []

@@ -10,6 +10,7 @@ from papercoder.agents.planner import planner
 
 from papercoder.context import RunContext
 from papercoder.nodes import build_dag, ingest
+from papercoder.papertexts import has_paper
 from papercoder.state import PaperCoderState
 
 
@@ -23,7 +24,7 @@ def build_planning() -> StateGraph:
     g.add_node("build_dag", build_dag)
     g.add_node("ingest", ingest)
     # Inside the full graph the paper is already read; run on its own (Studio), it reads the paper first.
-    g.add_conditional_edges(START, lambda state: "planner" if state.get("paper_md") else "ingest",
+    g.add_conditional_edges(START, lambda state: "planner" if has_paper(state) else "ingest",
                             ["planner", "ingest"])
     g.add_edge("ingest", "planner")
     g.add_edge("planner", "architect")

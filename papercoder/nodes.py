@@ -12,7 +12,7 @@ from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
-from papercoder import depgraph
+from papercoder import depgraph, papertexts
 from papercoder.context import RunContext
 from papercoder.llm.models import model_label
 from papercoder.paper import compact, load_paper, remainder
@@ -45,8 +45,8 @@ def ingest(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, An
                   settings={"concurrency": ctx.effective_concurrency(), "max_files": ctx.effective_max_files(),
                             "paper_token_budget": ctx.effective_paper_budget(),
                             "digest_token_budget": ctx.effective_digest_budget()})
-    return {"out_dir": str(ws.root), "run_id": ws.run_id, "repo_dir": str(ws.repo), "paper_md": md,
-            "paper_digest": digest, "paper_rest": rest, "paper_info": info, "title": paper.title}
+    return {"out_dir": str(ws.root), "run_id": ws.run_id, "repo_dir": str(ws.repo), "paper_info": info,
+            "title": paper.title, **papertexts.save(ws, paper_md=md, paper_digest=digest, paper_rest=rest)}
 
 
 def build_dag(state: PaperCoderState) -> dict[str, Any]:

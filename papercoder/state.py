@@ -57,7 +57,10 @@ class PaperCoderState(TypedDict):
     out_dir: NotRequired[str]
     run_id: NotRequired[str]
     repo_dir: NotRequired[str]
+    paper_files: NotRequired[dict[str, str]]
+    """Where the paper as the agents read it is kept (``papercoder.papertexts``): its text is not in the state."""
     paper_md: NotRequired[str]
+    """The paper's text, for a caller that hands it over itself (ingest keeps it on disk instead)."""
     paper_digest: NotRequired[str]
     paper_rest: NotRequired[str]
     paper_info: NotRequired[dict[str, Any]]
@@ -80,8 +83,8 @@ class PaperCoderState(TypedDict):
     verification: NotRequired[dict[str, Any]]
 
 
-PREFIX_KEYS = ("out_dir", "run_id", "title", "paper_md", "paper_digest", "plan", "architecture", "logic_design",
-               "config_yaml", "review_feedback", "dag")
+PREFIX_KEYS = ("out_dir", "run_id", "title", "paper_files", "paper_md", "paper_digest", "plan", "architecture",
+               "logic_design", "config_yaml", "review_feedback", "dag")
 """What every analyst and coder call is built from: the run folder, the shared conversation (paper, plan, design,
 config) and the dependency graph. Nothing that grows with the files written. The rest of the paper is the
 planner's alone."""
@@ -97,8 +100,9 @@ class FileTask(TypedDict):
     out_dir: str
     run_id: NotRequired[str]
     title: NotRequired[str]
-    paper_md: str
-    """The paper; empty when the digest stands in for it (every call after the planner reads the digest)."""
+    paper_files: NotRequired[dict[str, str]]
+    paper_md: NotRequired[str]
+    """A caller's own paper text (a run's ingest keeps it on disk: ``paper_files``)."""
     paper_digest: NotRequired[str]
     plan: str
     architecture: dict[str, Any]
@@ -117,7 +121,4 @@ class FileTask(TypedDict):
 def file_task(state: PaperCoderState, path: str, **extra: Any) -> FileTask:
     """The payload of ``path``'s branch: the prefix inputs of ``state``, the file, and ``extra``."""
     task = {k: state[k] for k in PREFIX_KEYS if k in state}  # type: ignore[literal-required]
-    digest = (state.get("paper_digest") or "").strip()
-    if digest and digest != (state.get("paper_md") or "").strip():
-        task["paper_md"] = ""  # calls after the planner read the digest in the paper's place: no second copy
     return FileTask(**task, file=path, **extra)  # type: ignore[typeddict-item]
