@@ -22,6 +22,7 @@ from papercoder.verify import snapshot
 from papercoder.verify.edits import Edit, EditResult, apply_edits, parse_edits
 from papercoder.verify.findings import Finding
 from papercoder.verify.loop import repair_order
+from papercoder.verify.match import locate
 from papercoder.verify.nodes import repo_of
 from papercoder.verify.pysource import imports, module_name
 from papercoder.workspace import Workspace, text_hash
@@ -77,9 +78,9 @@ def _dry_run(repo: Path, edits: list[Edit], allowed: set[str]) -> list[str]:
         if not e.search.strip():
             continue
         text = target.read_text(encoding="utf-8") if target.is_file() else None
-        n = 0 if text is None else text.count(e.search)
-        if n != 1:
-            problems.append(f"{e.path}: SEARCH text {'not found' if n == 0 else f'found {n} times'}:\n{e.search[:300]}")
+        found = locate(text, e.search, e.replace) if text is not None else "the file does not exist"
+        if isinstance(found, str):
+            problems.append(f"{e.path}: {found}:\n{e.search[:300]}")
     return problems
 
 

@@ -1,4 +1,4 @@
-"""SEARCH/REPLACE edits: parsed from a model's answer and applied exactly, never guessed.
+"""SEARCH/REPLACE edits: parsed from a model's answer and applied where they match, never guessed.
 
 Format (one or more blocks)::
 
@@ -9,8 +9,10 @@ Format (one or more blocks)::
     the lines that replace them
     >>>>>>> REPLACE
 
-An empty SEARCH creates the file (or appends to it when it exists). A SEARCH that does not occur exactly
-once in the file is not applied: it is recorded as a failed edit.
+An empty SEARCH creates the file (or appends to it when it exists). A SEARCH is found exactly, else ignoring
+whitespace and indentation, else as the one clear fuzzy match (``papercoder.verify.match``); one that cannot be
+placed so (not found, found more than once, a weak or ambiguous match) is not applied: it is recorded as a failed
+edit, never guessed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from papercoder.verify.match import Match, locate, reindent
 from papercoder.workspace import UnsafePathError, WorkspaceError, confine, normalize_rel
 
 _BLOCK = re.compile(
@@ -75,13 +78,23 @@ def apply_edits(repo: Path, edits: list[Edit], allowed: set[str] | None = None) 
             results.append(EditResult(e.path, False, "the file does not exist (use an empty SEARCH to create it)"))
             continue
         else:
-            count = text.count(e.search)
-            if count != 1:
-                results.append(EditResult(e.path, False, "SEARCH text not found in the file" if count == 0
-                                          else f"SEARCH text occurs {count} times; it must be unique"))
+            found = locate(text, e.search, e.replace)
+            if isinstance(found, str):
+                results.append(EditResult(e.path, False, found))
                 continue
-            new = text.replace(e.search, e.replace, 1)
+            new = _replaced(text, e, found)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(new, encoding="utf-8")
-        results.append(EditResult(e.path, True))
+        results.append(EditResult(e.path, True, "" if not e.search.strip() or found.how == "exact"
+                                  else f"SEARCH matched {found.how}"))
     return results
+
+
+def _replaced(text: str, edit: Edit, found: Match) -> str:
+    """``text`` with the lines ``found`` replaced (the exact text, or the re-indented replacement lines)."""
+    if found.how == "exact":
+        return text.replace(edit.search, edit.replace, 1)
+    lines = text.splitlines()
+    new = reindent(lines[found.start:found.end], edit.search.splitlines(), edit.replace.splitlines())
+    out = "\n".join([*lines[:found.start], *new, *lines[found.end:]])
+    return out + "\n" if text.endswith("\n") else out
