@@ -21,6 +21,7 @@ from papercoder.state import FileTask
 from papercoder.textblocks import fenced_blocks, unclosed_block
 from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, normalize
 from papercoder.verify.pysource import imports, module_name, top_level_names
+from papercoder.verify.static import undefined_names
 from papercoder.workspace import text_hash
 
 _LANGS = {".py": "python", ".sh": "bash", ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".md": "markdown"}
@@ -112,6 +113,7 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
                 problems.append(f"the code does not compile: line {exc.lineno}: {exc.msg}")
             problems += [f"placeholder at {p}" for p in placeholder_problems(code)]
             problems += [f"it imports a name that does not exist: {p}" for p in undefined_imports(code, written)]
+            problems += undefined_here(code, path)
             invented = unknown_modules(code, path, planned or [], packages or [])
             if invented and planned:
                 problems.append(f"it imports modules that are neither files of this repository nor packages: "
@@ -128,6 +130,16 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
         return code
 
     return parse
+
+
+def undefined_here(code: str, path: str) -> list[str]:
+    """Names the code uses where nothing defines or imports them (pyflakes), as problems for the re-ask."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    names = [f"{f.message.removeprefix('undefined name ')} (line {f.line})" for f in undefined_names(tree, path)]
+    return [f"it uses names that nothing defines or imports: {', '.join(names)}"] if names else []
 
 
 def undefined_imports(code: str, written: dict[str, str]) -> list[str]:

@@ -13,6 +13,11 @@ SEEDED = {
     "model.py": "import numpy as np\n\n\nclass Net:\n    def forward(self, x):\n        return np.tanh(x)\n",
     "data.py": ("import json\nimport yaml\nfrom PIL import Image\n\ntry:\n    import torch\nexcept ImportError:\n"
                 "    torch = None\n\n\ndef load(cfg):\n    return cfg['data']['name']\n"),
+    "train.py": ("import numpy as np\n\n"
+                 "loader = DataLoader([1])\n"                  # defect: used at module level before its definition
+                 "\n\ndef step(x):\n"
+                 "    return helper(x) + Tensor(x)\n"          # defect: Tensor is defined nowhere (helper is, below)
+                 "\n\ndef helper(x):\n    return np.abs(x)\n\n\nDataLoader = list\n"),
     "pkg/__init__.py": "from .layers import Dense\n",
     "pkg/layers.py": "class Dense:\n    pass\n",
     "main.py": ("import sklearn.metrics\n"                      # defect: missing requirement (scikit-learn)
@@ -26,7 +31,8 @@ SEEDED = {
                 "    return Net(), Dense(), load(config), lr, epochs\n"),
 }
 DEFECTS = {("main.py", "missing_requirement", 1), ("main.py", "undefined_name", 2),
-           ("main.py", "missing_module", 3), ("main.py", "config_key", 9)}
+           ("main.py", "missing_module", 3), ("main.py", "config_key", 9),
+           ("train.py", "name_error", 3), ("train.py", "name_error", 7)}
 
 
 def _write(root: Path, files: dict[str, str]) -> Path:
@@ -44,6 +50,8 @@ def test_every_seeded_defect_is_found_and_nothing_else(tmp_path):
     assert "scikit-learn" in by_kind["missing_requirement"] and "Netz" in by_kind["undefined_name"]
     assert "training.lr_rate" in by_kind["config_key"] and "helpers" in by_kind["missing_module"]
     assert [f.target for f in findings if f.kind == "missing_module"] == ["helpers.py"]
+    assert sorted(f.message for f in findings if f.kind == "name_error") == ["undefined name 'DataLoader'",
+                                                                           "undefined name 'Tensor'"]
 
 
 def test_syntax_errors_entry_point_and_dag_mismatch(tmp_path):

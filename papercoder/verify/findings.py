@@ -8,6 +8,7 @@ KINDS = {
     "syntax": "the file does not compile",
     "missing_module": "an import names a repository module that does not exist",
     "undefined_name": "an import takes a name its repository module does not define",
+    "name_error": "a name is used where nothing defines it (a NameError when that line runs)",
     "missing_requirement": "a third-party import is not in requirements.txt",
     "missing_package": "a third-party package is not installed where the code ran",
     "config_key": "the code reads a config key config.yaml does not have",

@@ -1,9 +1,9 @@
 """Static checks of a generated repository: nothing is imported or run.
 
-Every ``.py`` file compiles; every import of a repository module resolves to a file and every name taken
-from it is defined there; every third-party import is in requirements.txt; every config key the code
-reads exists in config.yaml; the imports written agree with the planned dependency graph; reproduce.sh
-calls a file that exists.
+Every ``.py`` file compiles; no name is used where nothing defines it (pyflakes); every import of a repository
+module resolves to a file and every name taken from it is defined there; every third-party import is in
+requirements.txt; every config key the code reads exists in config.yaml; the imports written agree with the
+planned dependency graph; reproduce.sh calls a file that exists.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from pyflakes import checker as pyflakes_checker
+from pyflakes import messages as pyflakes_messages
 
 from papercoder import configkeys
 from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, requirement_names
@@ -71,6 +74,7 @@ def check_repo(repo: Path, dag: Mapping[str, Any] | None = None) -> list[Finding
         except ValueError as exc:
             findings.append(Finding(file=rel, kind="syntax", message=str(exc)))
             continue
+        findings += undefined_names(tree, rel)
         package = module_name(rel) if rel.endswith("__init__.py") else module_name(rel).rpartition(".")[0]
         repo_deps: set[str] = set()
         for imp in imports(tree, package):
@@ -123,6 +127,18 @@ def _check_repo_import(imp: Any, rel: str, modules: dict[str, str], packages: se
             out.append(Finding(file=rel, line=imp.line, kind="undefined_name",
                                message=f"imports {name} from {imp.module}, which does not define it"))
     return out
+
+
+def undefined_names(tree: ast.Module, rel: str) -> list[Finding]:
+    """Names used where nothing defines them, by pyflakes: anywhere, and at module level before their definition.
+
+    Found without running anything, so a module-level ``NameError`` shows even where an import before it would
+    fail for a missing package.
+    """
+    checker = pyflakes_checker.Checker(tree, filename=rel)
+    return [Finding(file=rel, line=m.lineno, kind="name_error", message=m.message % m.message_args)
+            for m in sorted(checker.messages, key=lambda m: m.lineno)
+            if isinstance(m, pyflakes_messages.UndefinedName | pyflakes_messages.UndefinedLocal)]
 
 
 def _planned_deps(dag: Mapping[str, Any] | None) -> dict[str, set[str]] | None:
