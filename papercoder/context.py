@@ -159,10 +159,10 @@ class RunContext:
                              "commands": ("run",), "min": 0}
     )
     install: bool = field(
-        default=False,
-        metadata={"description": "Install requirements.txt in a cached venv for the sandbox (else missing "
-                  "packages are reported).",
-                  "commands": ("run",)},
+        default=True,
+        metadata={"description": "Run the generated code in its runtime: a venv with requirements.txt installed, "
+                  "cached per requirement set (off: a bare interpreter, missing packages reported).",
+                  "commands": ("run", "batch")},
     )
     smoke_seconds: float = field(default=180.0, metadata={"description": "Wall-clock limit of the smoke run."})
     judge_model: str = field(

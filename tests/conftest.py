@@ -142,6 +142,15 @@ def paper_file(tmp_path) -> Path:
     return p
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_runtimes(tmp_path_factory):
+    """The generated code's runtimes (venvs with its requirements) live in a folder of the test session's own,
+    for this process and the commands it starts; made once per requirement set within the session."""
+    import os
+
+    os.environ["PAPERCODER_RUNTIME_DIR"] = str(tmp_path_factory.mktemp("runtimes"))
+
+
 @pytest.fixture(autouse=True)
 def private_response_cache(tmp_path, monkeypatch):
     """Runs that keep the response cache on use a file of the test's own, never the user's cache."""

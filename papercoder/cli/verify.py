@@ -18,8 +18,8 @@ def verify_cmd(
     path: Annotated[Path, typer.Argument(help="A run folder, its repo/, or any repository folder.")],
     repair: Annotated[bool, typer.Option(help="Let the debugger agent fix blocking findings.")] = False,
     repair_rounds: Annotated[int, typer.Option(min=1, help="Most debugger rounds with --repair.")] = 3,
-    install: Annotated[bool, typer.Option(help="Install requirements.txt in a cached venv for the sandbox.")]
-    = False,
+    install: Annotated[bool, typer.Option(help="Run the code with requirements.txt installed (a cached venv); "
+                                          "--no-install: a bare interpreter.")] = True,
     model: Annotated[str, typer.Option(help="Model of the debugger (with --repair).")] = "local",
     base_url: Annotated[str, typer.Option(help="OpenAI-compatible endpoint URL.")] = "",
     smoke_seconds: Annotated[float, typer.Option(help="Wall-clock limit of the smoke run.")] = 180.0,

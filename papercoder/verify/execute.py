@@ -1,66 +1,25 @@
 """Executability of a repository, measured in the sandbox: every module imports, the entry point's smoke run.
 
-Python for the sandbox: a bare virtual environment (no packages, so a missing third-party package shows as
-a finding, not as the framework's own packages leaking in), or, with ``install=True``, one per distinct
-requirements.txt with those requirements installed by pip (outside the sandbox; cached).
+The code runs in its runtime (``papercoder.verify.runtime``): a cached environment with requirements.txt
+installed, by default; with ``install=False``, a bare one (a missing third-party package is then a finding).
+A requirement that could not be installed is a finding naming it; the rest of the repository is still run.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import subprocess
-import sys
-import venv
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from papercoder.verify.findings import Finding
 from papercoder.verify.pysource import module_name
+from papercoder.verify.runtime import Runtime, name_of, runtime_for
 from papercoder.verify.sandbox import Limits, Sandbox
 from papercoder.verify.static import python_files
 
 IMPORT_ONE = "import importlib, sys; importlib.import_module(sys.argv[1])"
 _MISSING = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
-
-
-def environments_dir() -> Path:
-    """Where sandbox interpreters are kept (``<user cache>/papercoder/sandbox-envs``)."""
-    return Path(platformdirs.user_cache_dir("papercoder")) / "sandbox-envs"
-
-
-def _python_of(env: Path) -> str:
-    return str(env / "bin" / "python")
-
-
-def sandbox_python(repo: Path, *, install: bool = False) -> tuple[str, list[str]]:
-    """The interpreter to run ``repo`` with, and notes for the report.
-
-    Raises:
-        RuntimeError: When installing the requirements fails (the pip output names the package).
-    """
-    base = getattr(sys, "_base_executable", sys.executable)
-    if not install:
-        env = environments_dir() / "bare"
-        if not Path(_python_of(env)).exists():
-            venv.EnvBuilder(with_pip=False, clear=True).create(env)
-        return _python_of(env), ["bare interpreter: third-party packages are not installed (use --install)"]
-    req = repo / "requirements.txt"
-    text = req.read_text() if req.is_file() else ""
-    env = environments_dir() / ("req-" + hashlib.sha256(text.encode()).hexdigest()[:16])
-    marker = env / ".papercoder-installed"
-    if not marker.exists():
-        subprocess.run([base, "-m", "venv", "--clear", str(env)], check=True, capture_output=True)
-        if text.strip():
-            done = subprocess.run([_python_of(env), "-m", "pip", "install", "--quiet", "-r", str(req)],
-                                  capture_output=True, text=True)
-            if done.returncode != 0:
-                raise RuntimeError(f"pip could not install {req}: {done.stderr.strip()[-800:]}")
-        marker.write_text(text)
-    return _python_of(env), [f"requirements installed in {env}"]
 
 
 def _where(stderr: str, sandbox_repo: Path) -> tuple[str, int]:
@@ -77,7 +36,7 @@ def _last_error(stderr: str) -> str:
     return lines[-1][:400] if lines else "no error output"
 
 
-def execute(repo: Path, *, entry_point: str = "main.py", install: bool = False,
+def execute(repo: Path, *, entry_point: str = "main.py", install: bool = True,
             limits: Limits | None = None, smoke_args: tuple[str, ...] = ("--config", "config.yaml", "--smoke")
             ) -> tuple[list[Finding], dict[str, Any]]:
     """Import every module and run the entry point's smoke mode in the sandbox.
@@ -87,10 +46,14 @@ def execute(repo: Path, *, entry_point: str = "main.py", install: bool = False,
     """
     repo = Path(repo)
     paths, findings = python_files(repo)
-    python, notes = sandbox_python(repo, install=install)
+    rt = runtime_for(repo, install=install)
+    findings += _requirement_findings(rt)
+    python = rt.python
     modules = {module_name(p): p for p in paths}
-    report: dict[str, Any] = {"python": python, "notes": notes, "modules": len(modules), "modules_importing": 0,
-                              "failed_imports": {}, "smoke": "skipped"}
+    report: dict[str, Any] = {"python": python, "notes": rt.notes, "modules": len(modules), "modules_importing": 0,
+                              "failed_imports": {}, "smoke": "skipped", "install_seconds": rt.seconds,
+                              "runtime": {"installed": rt.installed, "relaxed": rt.relaxed, "failed": rt.failed,
+                                          "cached": rt.cached, "bare": rt.bare}}
     repo_tops = {m.split(".")[0] for m in modules}
     with Sandbox(repo, python=python, limits=limits or Limits()) as sbx:
         report["isolation"] = sbx.isolation
@@ -110,7 +73,7 @@ def execute(repo: Path, *, entry_point: str = "main.py", install: bool = False,
                 file, line = _where(out.stderr, sbx.root / "repo")
                 missing = _MISSING.search(out.stderr)
                 if not out.timed_out and missing and missing.group(1).split(".")[0] not in repo_tops:
-                    # not the code's fault where it ran: a package is not installed (see --install)
+                    # not the code's fault where it ran: a package is not installed (--no-install, or it would not)
                     findings.append(Finding(file=file or entry_point, line=line, kind="missing_package",
                                             blocking=False, message=f"the smoke run stopped: {missing.group(1)} "
                                             "is not installed where the code ran"))
@@ -122,6 +85,15 @@ def execute(repo: Path, *, entry_point: str = "main.py", install: bool = False,
                     report["smoke_error"] = out.stderr[-3000:]
         report["isolation"] = sbx.isolation
     return findings, report
+
+
+def _requirement_findings(rt: Runtime) -> list[Finding]:
+    """A requirement that could not be installed, by name (blocking when no such distribution exists)."""
+    out = [Finding(file="requirements.txt", kind="uninstallable_requirement", blocking="No matching distribution"
+                   in why, message=f"{req} could not be installed: {why}") for req, why in rt.failed.items()]
+    out += [Finding(file="requirements.txt", kind="relaxed_requirement", blocking=False,
+                    message=f"{req}: no such version; installed {name_of(req)} without the pin") for req in rt.relaxed]
+    return out
 
 
 def _import_finding(rel: str, out: Any, sandbox_repo: Path, modules: dict[str, str]) -> Finding:

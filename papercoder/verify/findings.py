@@ -11,6 +11,8 @@ KINDS = {
     "name_error": "a name is used where nothing defines it (a NameError when that line runs)",
     "missing_requirement": "a third-party import is not in requirements.txt",
     "missing_package": "a third-party package is not installed where the code ran",
+    "uninstallable_requirement": "a line of requirements.txt could not be installed",
+    "relaxed_requirement": "a pinned requirement does not exist in that version and was installed without the pin",
     "config_key": "the code reads a config key config.yaml does not have",
     "dag_mismatch": "the imports written disagree with the planned dependency graph",
     "entry_point": "reproduce.sh calls a file that does not exist",

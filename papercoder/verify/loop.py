@@ -13,7 +13,7 @@ from papercoder.verify.static import check_repo, python_files
 
 
 def verify(repo: Path, *, dag: Mapping[str, Any] | None = None, entry_point: str = "main.py",
-           run: bool = True, install: bool = False, smoke_seconds: float = 180.0) -> tuple[list[Finding], dict]:
+           run: bool = True, install: bool = True, smoke_seconds: float = 180.0) -> tuple[list[Finding], dict]:
     """Static findings plus, with ``run``, the sandbox's; and the executability figures."""
     repo = Path(repo)
     findings = check_repo(repo, dag)
