@@ -1,13 +1,14 @@
-"""Coder: one per file, the complete file, seeing the code of the files it depends on."""
+"""Coder: one per file, the complete file, seeing its dependencies' code; it fixes what importing it raises."""
 
 from __future__ import annotations
 
 import ast
 import re
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langgraph.runtime import Runtime
 from papercoder.agents.conversation import fill, planning_messages
 
@@ -22,7 +23,8 @@ from papercoder.textblocks import fenced_blocks, unclosed_block
 from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, normalize
 from papercoder.verify.pysource import imports, module_name, top_level_names
 from papercoder.verify.static import undefined_names
-from papercoder.workspace import text_hash
+from papercoder.verify.trial import requirements_of, try_import
+from papercoder.workspace import Workspace, text_hash
 
 _LANGS = {".py": "python", ".sh": "bash", ".yaml": "yaml", ".yml": "yaml", ".json": "json", ".md": "markdown"}
 _PLACEHOLDER = re.compile(r"#\s*(TODO|FIXME)\b|raise NotImplementedError|your code here|implement (this|me)",
@@ -183,8 +185,41 @@ def written_before(task: FileTask, repo: Path) -> dict[str, str]:
     return {**out, **(task.get("dependency_code") or {})}
 
 
+def _write(task: FileTask, ctx: RunContext, ws: Workspace, messages: list[BaseMessage]) -> str:
+    """Ask for the file, check the answer (re-asking as the parser says), write it; the code."""
+    path = task["file"]
+    warnings: list[Problem] = []
+    code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens("code"), code=True,
+               parse=make_parser(path, configkeys.load(task["config_yaml"]), written_before(task, ws.repo), warnings,
+                                 planned=list(task["dag"]["nodes"]), packages=_packages(task)),
+               messages=messages)
+    ws.write_repo_file(path, code)
+    record_problem(ws, *warnings)
+    return code
+
+
+def _packages(task: FileTask) -> list[str]:
+    return list((task.get("logic_design") or {}).get("required_packages", []))
+
+
+def _rewrite(task: FileTask, ctx: RunContext, ws: Workspace, base: list[BaseMessage], code: str, what: str,
+             error: str) -> str:
+    """The file written again whole, with the error its code raised shown (once)."""
+    path = task["file"]
+    record_problem(ws, Problem(stage="coder", file=path, kind="import_error" if what.startswith("Importing")
+                               else "smoke_failed", message=error[-400:], action="the coder rewrote the file with "
+                               "the traceback"))
+    feedback = fill("coder_feedback", what=what, error=error, file=path, lang=language(path) or "text")
+    fence = f"```{language(path)}\n{code.rstrip()}\n```"
+    return _write(task, ctx, ws, [*base, AIMessage(content=fence), HumanMessage(content=feedback)])
+
+
 def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
-    """Write one repository file to ``repo/<file>``."""
+    """Write one repository file to ``repo/<file>``; with verification on, import it and fix what that raises.
+
+    A task with ``feedback`` (the smoke run's error, whose innermost frame is in this file) rewrites the file as
+    written before, once.
+    """
     ctx = context_of(runtime)
     ws = workspace_of(task)
     path = task["file"]
@@ -192,12 +227,16 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     request = fill("coder", file=path, analysis=(task.get("analysis") or "(none)").strip(),
                    dependency_code=dependency_code(task), entry_rules=ENTRY_RULES if entry else "",
                    lang=language(path) or "text")
-    warnings: list[Problem] = []
-    code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens("code"), code=True,
-               parse=make_parser(path, configkeys.load(task["config_yaml"]), written_before(task, ws.repo), warnings,
-                                 planned=list(task["dag"]["nodes"]),
-                                 packages=list((task.get("logic_design") or {}).get("required_packages", []))),
-               messages=[*planning_messages(task, ctx), HumanMessage(content=request)])
-    ws.write_repo_file(path, code)
-    record_problem(ws, *warnings)
+    base: list[BaseMessage] = [*planning_messages(task, ctx), HumanMessage(content=request)]
+    if task.get("feedback"):
+        entry_point = task["architecture"].get("entry_point", "main.py")
+        code = _rewrite(task, ctx, ws, base, ws.read_repo_file(path),
+                        f"The smoke run `python {entry_point} --config config.yaml --smoke`", task["feedback"])
+        return {"code": {path: text_hash(code)}, **state_update(ws)}
+    code = _write(task, ctx, ws, base)
+    if ctx.verify and path.endswith(".py"):
+        trial = try_import(ws.repo, path, code, requirements_of(_packages(task)), install=ctx.install)
+        ws.write_artifact(f"execution/{path}.json", {"check": "import", **asdict(trial)})
+        if not trial.ok and not trial.not_ours:
+            code = _rewrite(task, ctx, ws, base, code, f"Importing `{path}` in the repository", trial.error)
     return {"code": {path: text_hash(code)}, **state_update(ws)}

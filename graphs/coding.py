@@ -1,4 +1,8 @@
-"""The coding subgraph: coders by topological generation, each generation's files in parallel."""
+"""The coding subgraph: coders by topological generation, each generation's files in parallel, then the smoke run.
+
+With verification on, each coder imports its file in the sandbox and fixes what that raises (once); after the last
+generation the entry point's smoke run goes once to the coder of the file where it failed.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from langgraph.graph import END, START, StateGraph
 from papercoder.agents.coder import coder
 
 from papercoder.context import RunContext
-from papercoder.nodes import dispatch_coders, next_generation, start_coding
+from papercoder.nodes import after_smoke, dispatch_coders, next_generation, smoke, start_coding
 from papercoder.state import FileTask, PaperCoderState
 
 
@@ -17,9 +21,11 @@ def build_coding() -> StateGraph:
     g.add_node("coder", coder, input_schema=FileTask)
     g.add_node("next_generation", next_generation)
     g.add_edge(START, "start_coding")
-    g.add_conditional_edges("start_coding", dispatch_coders, {"coder": "coder", "done": END})
+    g.add_node("smoke", smoke)
+    g.add_conditional_edges("start_coding", dispatch_coders, {"coder": "coder", "done": "smoke"})
     g.add_edge("coder", "next_generation")
-    g.add_conditional_edges("next_generation", dispatch_coders, {"coder": "coder", "done": END})
+    g.add_conditional_edges("next_generation", dispatch_coders, {"coder": "coder", "done": "smoke"})
+    g.add_conditional_edges("smoke", after_smoke, {"coder": "coder", "done": END})
     return g
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import time
+from pathlib import Path
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -88,6 +90,18 @@ def compiles(code: str, path: str) -> bool:
     return True
 
 
+def execution_checks(folder: Path) -> dict[str, Any]:
+    """What running the code while it was written found and cost (``artifacts/execution/``)."""
+    records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.rglob("*.json"))] \
+        if folder.is_dir() else []
+    imports = [r for r in records if r.get("check") == "import"]
+    smoke = next((r for r in records if r.get("check") == "smoke"), None)
+    return {"imports": len(imports), "imports_failed": sum(not r["ok"] for r in imports),
+            "smoke": "skipped" if smoke is None else "passed" if smoke["ok"] else "failed",
+            "seconds": round(sum(r.get("seconds", 0.0) for r in records), 1),
+            "install_seconds": round(sum(r.get("install_seconds", 0.0) for r in records), 1)}
+
+
 def finalize(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Write requirements.txt, README.md and reproduce.sh; close run.json; build the summary."""
     ctx = context_of(runtime)
@@ -119,6 +133,7 @@ def finalize(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
         "cache_hits": run["totals"]["cache_hits"],
         "retries": run["totals"]["retries"],
         "problems": len(state.get("errors", [])),
+        "execution_checks": execution_checks(ws.artifacts / "execution"),
     }
     ws.update_run(summary=summary)
     return {"files": files, "summary": summary}

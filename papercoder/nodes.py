@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from papercoder.llm.models import model_label
 from papercoder.paper import compact, load_paper, remainder
 from papercoder.runtime import context_of, workspace_of
 from papercoder.state import FileTask, PaperCoderState, file_task
+from papercoder.verify.trial import requirements_of, smoke_run
 from papercoder.workspace import Workspace, default_out_dir
 
 
@@ -78,14 +80,42 @@ def dispatch_coders(state: PaperCoderState) -> list[Send] | str:
     g = state.get("generation", 0)
     if g >= len(gens):
         return "done"
-    ws, analyses = workspace_of(state), state.get("analyses", {})
+    return [Send("coder", _coder_task(state, f)) for f in gens[g]]
 
-    def task(path: str) -> FileTask:
-        deps = depgraph.dependencies_of(state["dag"], path)
-        return file_task(state, path, analysis=analyses.get(path, ""),
-                         dependency_code={d: ws.read_repo_file(d) for d in deps})
 
-    return [Send("coder", task(f)) for f in gens[g]]
+def _coder_task(state: PaperCoderState, path: str, **extra: Any) -> FileTask:
+    """A coder's payload: its analysis and its dependencies' code (read from ``repo/``), and ``extra``."""
+    ws = workspace_of(state)
+    deps = depgraph.dependencies_of(state["dag"], path)
+    return file_task(state, path, analysis=(state.get("analyses") or {}).get(path, ""),
+                     dependency_code={d: ws.read_repo_file(d) for d in deps}, **extra)
+
+
+def smoke(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """After the last generation, with verification on: the entry point's smoke run, once.
+
+    Its error goes back to the coder of the file of the innermost repository frame (:func:`after_smoke`); when
+    that coder is done, this node is reached again and only marks the check done.
+    """
+    ctx = context_of(runtime)
+    done = state.get("smoke")
+    if done is not None or not ctx.verify:
+        return {"smoke": {**(done or {"check": "smoke", "skipped": True}), "done": True}}
+    ws = workspace_of(state)
+    trial = smoke_run(ws.repo, state["architecture"]["entry_point"],
+                      requirements_of(state["logic_design"]["required_packages"]), install=ctx.install)
+    record = {"check": "smoke", **asdict(trial)}
+    ws.write_artifact("execution/smoke.json", record)
+    return {"smoke": record}
+
+
+def after_smoke(state: PaperCoderState) -> list[Send] | str:
+    """The coder of the failing file, with the smoke run's error; else done."""
+    s = state.get("smoke") or {}
+    if s.get("done") or s.get("skipped") or s.get("ok") or s.get("not_ours") or s.get("file") not in state["dag"][
+            "nodes"]:
+        return "done"
+    return [Send("coder", _coder_task(state, s["file"], feedback=s["error"]))]
 
 
 def next_generation(state: PaperCoderState) -> dict[str, Any]:

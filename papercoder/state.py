@@ -81,6 +81,8 @@ class PaperCoderState(TypedDict):
     reviews: NotRequired[Annotated[list[dict[str, Any]], append_unique]]
     review_feedback: NotRequired[str]
     verification: NotRequired[dict[str, Any]]
+    smoke: NotRequired[dict[str, Any]]
+    """The smoke run after the last generation of coders (``papercoder.nodes.smoke``)."""
 
 
 PREFIX_KEYS = ("out_dir", "run_id", "title", "paper_files", "paper_md", "paper_digest", "plan", "architecture",
@@ -116,6 +118,8 @@ class FileTask(TypedDict):
     """A coder's own file's analysis."""
     dependency_code: NotRequired[dict[str, str]]
     """A coder's dependencies' code, by path (transitive dependencies included)."""
+    feedback: NotRequired[str]
+    """For a coder sent back after the smoke run: the error, whose innermost frame is in this file."""
 
 
 def file_task(state: PaperCoderState, path: str, **extra: Any) -> FileTask:

@@ -79,6 +79,9 @@ class Script:
         self.debug_answers: dict[str, list[str]] = {}
         """Debugger answers by file (the last one repeats)."""
         self.debug_requests: list[str] = []
+        self.fix_answers: dict[str, list[str]] = {}
+        """Coder answers to an error its file raised, by file (the last one repeats; default: as written first)."""
+        self.feedback_requests: list[str] = []
 
     def __call__(self, messages):
         req = last_request(messages)
@@ -90,6 +93,13 @@ class Script:
             self.debug_requests.append(req)
             answers = self.debug_answers.get(m.group(1)) or ["no edits"]
             return answers.pop(0) if len(answers) > 1 else answers[0]
+        m = re.search(r"Write the whole file `([^`]+)` again, with the error fixed", req)
+        if m:
+            self.feedback_requests.append(req)
+            answers = self.fix_answers.get(m.group(1)) or self.code_overrides.get(m.group(1))
+            if answers:
+                return answers.pop(0) if len(answers) > 1 else answers[0]
+            return code_for(m.group(1), self.deps.get(m.group(1), []))
         if "Request 1 of the planning" in req:
             return self.plan
         if "Request 2 of the planning" in req:

@@ -69,7 +69,8 @@ def test_a_made_up_pin_is_relaxed_an_unknown_package_named_and_the_rest_runs(ind
 
 def test_nothing_installable_falls_back_to_the_bare_interpreter_with_a_note(index, tmp_path):
     rt = runtime_for(_repo(tmp_path / "repo", "nosuchpkg-xyz\n"))
-    assert rt.bare and rt.failed and rt.notes == ["nothing in requirements.txt could be installed: the bare interpreter"]
+    assert rt.bare and rt.failed
+    assert rt.notes == ["nothing in requirements.txt could be installed: the bare interpreter"]
     off = runtime_for(_repo(tmp_path / "other", "tinypkg\n"), install=False)
     assert off.bare and "--no-install" in off.notes[0]
 

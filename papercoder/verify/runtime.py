@@ -203,7 +203,13 @@ def runtime_for(repo: Path, *, install: bool = True) -> Runtime:
     Never raises for a requirement that cannot be installed: it is in ``failed``, named.
     """
     req = Path(repo) / "requirements.txt"
-    requirements = normalized(req.read_text(encoding="utf-8", errors="replace")) if req.is_file() else []
+    text = req.read_text(encoding="utf-8", errors="replace") if req.is_file() else ""
+    return runtime_for_requirements(text.splitlines(), install=install)
+
+
+def runtime_for_requirements(lines: list[str], *, install: bool = True) -> Runtime:
+    """The interpreter for code that needs the requirement ``lines`` (as in a requirements.txt)."""
+    requirements = normalized("\n".join(lines))
     if not install:
         return Runtime(python=bare_python(), bare=True,
                        notes=["bare interpreter: requirements not installed (--no-install)"])

@@ -1,0 +1,108 @@
+"""Running generated code while it is written: one file's import, the entry point's smoke run.
+
+Both run in the sandbox, in the code's runtime (``papercoder.verify.runtime``), on a private copy of the
+repository as written so far. What comes back is what a coder needs to fix its file: the error with the
+traceback cut to the repository's own frames, and the repository file of the innermost frame.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from papercoder.verify.execute import IMPORT_ONE
+from papercoder.verify.pysource import module_name
+from papercoder.verify.runtime import name_of, runtime_for_requirements
+from papercoder.verify.sandbox import Limits, Outcome, Sandbox
+
+IMPORT_SECONDS = 60.0
+"""Longest one file's import may take."""
+SMOKE_SECONDS = 180.0
+"""Longest the smoke run may take."""
+SMOKE_ARGS = ("--config", "config.yaml", "--smoke")
+_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+)')
+_MISSING = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
+
+
+@dataclass
+class Trial:
+    """What running the code did."""
+
+    ok: bool
+    seconds: float
+    """Wall time of the check: copy, start, run (installation not included)."""
+    error: str = ""
+    """The traceback, cut to the repository's frames ("" when it ran)."""
+    file: str = ""
+    """The repository file of the innermost frame of the error."""
+    not_ours: bool = False
+    """True when the code stopped on a third-party package missing where it ran: nothing for its coder to fix."""
+    install_seconds: float = 0.0
+    """Time spent installing the runtime first (0 when it was made before); not in ``seconds``."""
+
+
+def cut_traceback(stderr: str, sandbox_repo: Path) -> tuple[str, str]:
+    """The traceback with only the repository's frames (paths made relative), and the innermost frame's file."""
+    root = str(sandbox_repo).rstrip("/") + "/"
+    lines = stderr.rstrip().splitlines()
+    out, keep, innermost = [], True, ""
+    for line in lines:
+        m = _FRAME.match(line)
+        if m:
+            keep = m.group(1).startswith(root)
+            if keep:
+                innermost = m.group(1)[len(root):]
+                out.append(line.replace(root, ""))
+            continue
+        if keep or not line.startswith("    "):
+            out.append(line.replace(root, ""))
+    text = "\n".join(ln for ln in out if ln.strip())
+    return text[-3000:], innermost
+
+
+def _outcome(out: Outcome, sbx: Sandbox, tops: set[str], limit: float) -> Trial:
+    error, file = cut_traceback(out.stderr, sbx.root / "repo")
+    if out.timed_out:
+        return Trial(False, out.seconds, f"it ran past {limit:.0f} s", file)
+    missing = _MISSING.search(out.stderr)
+    not_ours = bool(missing) and missing.group(1).split(".")[0] not in tops
+    return Trial(False, out.seconds, error or "no error output", file, not_ours)
+
+
+def _trial(repo: Path, requirements: list[str], install: bool, limit: float, args: list[str],
+           files: dict[str, str]) -> Trial:
+    """Run ``args`` in a copy of ``repo`` (with ``files`` written over it), in the code's runtime."""
+    rt = runtime_for_requirements(requirements, install=install)
+    started = time.monotonic()
+    with Sandbox(repo, python=rt.python, limits=Limits(wall_seconds=limit)) as sbx:
+        for rel, text in files.items():
+            (sbx.root / "repo" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (sbx.root / "repo" / rel).write_text(text, encoding="utf-8")
+        tops = {p.split("/")[0].removesuffix(".py") for p in _python_files(sbx.root / "repo")}
+        out = sbx.run(args, wall_seconds=limit)
+        trial = Trial(True, 0.0) if out.ok else _outcome(out, sbx, tops, limit)
+    trial.seconds, trial.install_seconds = round(time.monotonic() - started, 2), rt.seconds
+    return trial
+
+
+def try_import(repo: Path, path: str, code: str, requirements: list[str], *, install: bool = True) -> Trial:
+    """Import ``path`` with ``code`` as its text, in a copy of ``repo`` as written so far."""
+    return _trial(repo, requirements, install, IMPORT_SECONDS, ["python", "-c", IMPORT_ONE, module_name(path)],
+                  {path: code})
+
+
+def smoke_run(repo: Path, entry_point: str, requirements: list[str], *, install: bool = True) -> Trial:
+    """The entry point's smoke run (tiny synthetic data, one step) in a copy of ``repo``."""
+    return _trial(repo, requirements, install, SMOKE_SECONDS, ["python", entry_point, *SMOKE_ARGS], {})
+
+
+def _python_files(root: Path) -> list[str]:
+    return [str(p.relative_to(root)) for p in root.rglob("*.py")]
+
+
+def requirements_of(packages: list[str]) -> list[str]:
+    """The planned packages as requirement lines, with PyYAML (config.yaml is read with it)."""
+    names = {name_of(p) for p in packages}
+    return [*packages, *([] if names & {"pyyaml", "yaml"} else ["pyyaml"])]
