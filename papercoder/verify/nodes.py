@@ -80,6 +80,8 @@ def report_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[st
     keys = ("python_files", "compiling", "modules", "modules_importing", "smoke", "findings", "blocking")
     result = {"before": {k: before.get(k) for k in keys}, "after": {k: after.get(k) for k in keys},
               "repair_rounds_used": len(v["repairs"]), "verify_seconds": v.get("seconds", []),
+              "install_seconds": round(sum(r["report"].get("install_seconds", 0.0) for r in v["rounds"]), 1),
+              "runtime": after.get("runtime"),
               "isolation": after.get("isolation", []),
               "notes": after.get("notes", [])}
     ws = workspace_of(state)
