@@ -18,6 +18,7 @@ from papercoder.papertexts import has_paper
 from papercoder.problems import Problem, record_problem, state_update
 from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
+from papercoder.textblocks import fenced_blocks
 from papercoder.verify import snapshot
 from papercoder.verify.edits import Edit, EditResult, apply_edits, parse_edits
 from papercoder.verify.findings import Finding
@@ -42,6 +43,22 @@ def _local_deps(repo: Path, path: str) -> list[str]:
         if (repo / rel).is_file() and rel != path and rel not in out:
             out.append(rel)
     return out
+
+
+WHOLE_FILE_LINES = 200
+"""A file shorter than this may be answered whole (a longer one only after SEARCH blocks failed)."""
+WHOLE_FILE_RULE = ("- Or, instead of edits, answer with the whole file `{file}`, fixed, in one ```python fenced block "
+                   "(nothing else).")
+
+
+def _whole_file(text: str, path: str, current: str) -> list[Edit]:
+    """A whole-file answer as one edit of ``path`` (the longest fenced block), or none."""
+    blocks = [body for lang, body in fenced_blocks(text) if lang in ("python", "py", "")]
+    if not blocks or "<<<<<<< SEARCH" in text:
+        return []
+    new = max(blocks, key=len).rstrip("\n") + "\n"
+    return [Edit(path=path, search=current, replace=new)] if current.strip() else [Edit(path=path, search="",
+                                                                                        replace=new)]
 
 
 PLACEHOLDER = "(the exact lines of the file to change"
@@ -96,11 +113,13 @@ def debug_file(*, state: dict[str, Any], ctx: RunContext, ws: Workspace, repo: P
             context.append(f"`{extra}`:\n```\n{(repo / extra).read_text()[:3000].rstrip()}\n```")
     allowed = {path, *deps, *EDITABLE_EXTRA} | {f.target for f in findings if f.target}
     others = ", ".join(f"`{p}`" for p in sorted(allowed - {path}))
+    current = (repo / path).read_text(encoding="utf-8") if (repo / path).is_file() else ""
+    whole = [current.count("\n") < WHOLE_FILE_LINES]
     request = fill("debugger", file=path, findings="\n".join(str(f) for f in findings),
                    traceback=f"\nThe error output of the run:\n```\n{traceback[-2500:]}\n```\n" if traceback else "",
-                   code=(repo / path).read_text(encoding="utf-8") if (repo / path).is_file() else "",
-                   lang="python", context="\n\n".join(context) + ("\n" if context else ""),
-                   other_files=f" and {others}" if others else "")
+                   code=current, lang="python", context="\n\n".join(context) + ("\n" if context else ""),
+                   other_files=f" and {others}" if others else "",
+                   whole_file=WHOLE_FILE_RULE.format(file=path) if whole[0] else "")
     messages: list[BaseMessage] = (planning_messages(state, ctx) if state.get("plan") and has_paper(state)
                                    else [SystemMessage(content=prompt("system"))])
 
@@ -108,12 +127,17 @@ def debug_file(*, state: dict[str, Any], ctx: RunContext, ws: Workspace, repo: P
 
     def parse(reply: Reply) -> list[Edit]:
         notes.clear()
-        edits = _known_paths(parse_edits(reply.text), allowed, notes)
+        edits = _known_paths(parse_edits(reply.text), allowed, notes) or (
+            _whole_file(reply.text, path, current) if whole[0] else [])
         if not edits:
-            raise AnswerError("the answer holds no SEARCH/REPLACE block; answer only with edits in the form shown")
+            raise AnswerError("the answer holds no SEARCH/REPLACE block; answer only with edits in the form shown"
+                              + (f", or with the whole file `{path}` in one fenced block" if whole[0] else ""))
         problems = _dry_run(repo, edits, allowed)
         if problems and not reply.last:
-            raise AnswerError("these edits cannot be applied exactly:\n" + "\n".join(problems))
+            whole[0] = True  # after SEARCH blocks that failed, the whole file may come instead
+            raise AnswerError("these edits cannot be applied exactly:\n" + "\n".join(problems)
+                              + f"\nAnswer with edits whose SEARCH lines are copied from the file, or with the whole "
+                              f"file `{path}`, fixed, in one ```python fenced block.")
         return [e for e in edits if PLACEHOLDER not in e.search and PLACEHOLDER not in e.replace]
 
     edits = ask(ctx=ctx, ws=ws, node="debugger", file=path, max_tokens=ctx.max_tokens("code"), code=True,

@@ -148,3 +148,28 @@ def test_a_round_that_makes_things_worse_is_undone(scripted, paper_file):
     repo = Path(ctx.out_dir) / "repo"
     assert (repo / "model.py").read_text() == BROKEN_MODEL and not (repo / "new_helper.py").exists()
     assert any(e.get("kind") == "repair_undone" for e in run["errors"])
+
+
+def test_the_debugger_may_answer_with_the_whole_file(scripted, paper_file):
+    script, _model, context = scripted
+    script.code_overrides["model.py"] = [f"```python\n{BROKEN_MODEL}```"]
+    script.debug_answers["model.py"] = ["```python\nimport math\n\n\ndef run_model():\n    return math.floor(0.5)\n```"]
+    ctx = context(verify=True, repair_rounds=1)
+    _run(paper_file, ctx)
+    assert "the whole file `model.py`" in script.debug_requests[0]
+    assert _run_json(ctx)["verification"]["after"]["blocking"] == 0
+    assert (Path(ctx.out_dir) / "repo/model.py").read_text() == ("import math\n\n\ndef run_model():\n"
+                                                                  "    return math.floor(0.5)\n")
+
+
+def test_a_long_file_may_come_whole_after_its_search_blocks_failed(scripted, paper_file):
+    script, _model, context = scripted
+    long_model = BROKEN_MODEL + "".join(f"\n\ndef helper_{i}():\n    return {i}\n" for i in range(80))
+    script.code_overrides["model.py"] = [f"```python\n{long_model}```"]
+    fixed = long_model.replace("import numpyy", "import math")
+    script.debug_answers["model.py"] = ["model.py\n<<<<<<< SEARCH\nimport numpy as npp\n=======\nimport math\n"
+                                       ">>>>>>> REPLACE", f"```python\n{fixed}```"]
+    ctx = context(verify=True, repair_rounds=1)
+    _run(paper_file, ctx)
+    assert "the whole file" not in script.debug_requests[0]  # over 200 lines: edits only, at first
+    assert (Path(ctx.out_dir) / "repo/model.py").read_text() == fixed
