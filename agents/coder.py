@@ -18,9 +18,10 @@ from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
 from papercoder.problems import Problem, record_problem, state_update
 from papercoder.runtime import context_of, workspace_of
-from papercoder.state import FileTask
+from papercoder.state import FileTask, PaperCoderState, file_task
 from papercoder.textblocks import fenced_blocks, unclosed_block
 from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, normalize
+from papercoder.verify.expectations import expectations
 from papercoder.verify.pysource import imports, module_name, top_level_names
 from papercoder.verify.static import undefined_names
 from papercoder.verify.trial import requirements_of, try_import
@@ -212,6 +213,13 @@ def _rewrite(task: FileTask, ctx: RunContext, ws: Workspace, base: list[BaseMess
     feedback = fill("coder_feedback", what=what, error=error, file=path, lang=language(path) or "text")
     fence = f"```{language(path)}\n{code.rstrip()}\n```"
     return _write(task, ctx, ws, [*base, AIMessage(content=fence), HumanMessage(content=feedback)])
+
+
+def create_missing(state: PaperCoderState, ctx: RunContext, ws: Workspace, path: str) -> str:
+    """Write a repository file that other files import but nobody wrote, from what its importers expect of it."""
+    task = file_task(state, path)
+    request = fill("coder_missing", file=path, expectations=expectations(ws.repo, path))
+    return _write(task, ctx, ws, [*planning_messages(task, ctx), HumanMessage(content=request)])
 
 
 def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:

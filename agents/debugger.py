@@ -9,6 +9,7 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
+from papercoder.agents.coder import create_missing
 from papercoder.agents.conversation import fill, planning_messages, prompt
 
 from papercoder.context import RunContext
@@ -20,13 +21,14 @@ from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
 from papercoder.textblocks import fenced_blocks
 from papercoder.verify import snapshot
+from papercoder.verify.distributions import like_known_package
 from papercoder.verify.edits import Edit, EditResult, apply_edits, parse_edits
 from papercoder.verify.findings import Finding
 from papercoder.verify.loop import repair_order
 from papercoder.verify.match import locate
 from papercoder.verify.nodes import repo_of
 from papercoder.verify.pysource import imports, module_name
-from papercoder.workspace import Workspace, text_hash
+from papercoder.workspace import UnsafePathError, Workspace, confine, text_hash
 
 EDITABLE_EXTRA = ("requirements.txt", "config.yaml")
 
@@ -169,6 +171,31 @@ def _repair(state: PaperCoderState, ctx: RunContext, ws: Workspace, path: str, f
             "results": [r.__dict__ for r in results]}
 
 
+def _create_missing(state: PaperCoderState, ctx: RunContext, ws: Workspace, findings: list[Finding]) -> list[str]:
+    """Files other files import but nobody wrote, written by the coder from what their importers expect."""
+    created = []
+    for target in sorted({f.target for f in findings if f.kind == "missing_module" and f.target.endswith(".py")
+                          and not like_known_package(module_name(f.target))}):  # numpyy: a typo, not a module
+        try:
+            if confine(ws.repo, target).exists():
+                continue
+            create_missing(state, ctx, ws, target)
+        except UnsafePathError:
+            continue
+        except BudgetExceeded:
+            raise
+        except StageError as exc:
+            record_problem(ws, Problem(stage="coder", file=target, kind="missing_module", message=str(exc),
+                                       action="left missing"))
+            continue
+        importers = sorted({f.file for f in findings if f.target == target})
+        record_problem(ws, Problem(stage="coder", file=target, kind="missing_module",
+                                   message=f"imported by {', '.join(importers)} but never written",
+                                   action="written by the coder from what its importers expect"))
+        created.append(target)
+    return created
+
+
 def debugger(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """One repair round: the debugger on each file with blocking findings, dependencies first.
 
@@ -183,8 +210,12 @@ def debugger(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
     findings = [Finding(**f) for f in last["findings"]]
     k = len(v["repairs"])
     kept = snapshot.take(repo, ws.root, f"repair-{k}")
+    created = _create_missing(state, ctx, ws, findings)
+    findings = [f for f in findings if not (f.kind == "missing_module" and f.target in created)]
     log = [_repair(state, ctx, ws, path, findings, last["report"].get("smoke_error", ""))
            for path in repair_order(findings, state.get("dag"))]
+    log += [{"file": p, "created": True, "results": [{"path": p, "applied": True, "reason": "created by the coder"}]}
+            for p in created]
     ws.write_artifact(f"verify/round-{k}-edits.json", log)
     results = [r for e in log for r in e["results"]]
     changed = {r["path"] for r in results if r["applied"] and r["path"].endswith(".py")}

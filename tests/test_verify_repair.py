@@ -173,3 +173,20 @@ def test_a_long_file_may_come_whole_after_its_search_blocks_failed(scripted, pap
     _run(paper_file, ctx)
     assert "the whole file" not in script.debug_requests[0]  # over 200 lines: edits only, at first
     assert (Path(ctx.out_dir) / "repo/model.py").read_text() == fixed
+
+
+def test_a_missing_module_is_written_from_what_its_importers_expect(scripted, paper_file):
+    script, model, context = scripted
+    script.code_overrides["model.py"] = ["```python\nfrom helpers import smooth\n\n\ndef run_model():\n"
+                                         "    return smooth([1.0, 2.0], k=3)\n```"]
+    script.code_overrides["helpers.py"] = ["```python\ndef smooth(values, k=1):\n    return sum(values) / k\n```"]
+    ctx = context(verify=True, repair_rounds=1)
+    _run(paper_file, ctx)
+    run = _run_json(ctx)
+    asked = next(c for c in model.calls if "The repository has no file `helpers.py`" in str(c["messages"][-1].content))
+    request = str(asked["messages"][-1].content)
+    assert "`model.py`: from helpers import smooth" in request and "smooth([1.0, 2.0], k=3)" in request
+    assert (Path(ctx.out_dir) / "repo/helpers.py").read_text().startswith("def smooth(values, k=1):")
+    assert run["verification"]["after"]["blocking"] == 0 and run["verification"]["after"]["modules_importing"] == 5
+    assert any(e["kind"] == "missing_module" and e["file"] == "helpers.py" and "importers expect" in e["action"]
+               for e in run["errors"])

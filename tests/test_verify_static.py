@@ -71,3 +71,11 @@ def test_thousands_of_files_are_checked_within_limits(tmp_path):
     findings = check_repo(tmp_path)
     assert any(f.kind == "too_many_files" for f in findings)
     assert sum(f.kind == "syntax" for f in findings) == 250  # half of the first 500 files read
+
+
+def test_a_misspelt_package_is_told_from_a_missing_repository_module():
+    from papercoder.verify.distributions import like_known_package
+
+    assert like_known_package("numpyy") == "numpy" and like_known_package("sklern.metrics") == "sklearn"
+    assert like_known_package("prompt") is None and like_known_package("models") is None
+    assert like_known_package("numpy") is None

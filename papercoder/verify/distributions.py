@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import sys
 
@@ -48,6 +49,13 @@ def is_known_package(module: str) -> bool:
         return importlib.util.find_spec(top) is not None
     except (ImportError, ValueError):
         return False
+
+
+def like_known_package(module: str) -> str | None:
+    """The well-known package ``module`` is probably a misspelling of (``numpyy`` -> ``numpy``), if any."""
+    top = module.split(".")[0]
+    close = difflib.get_close_matches(top, [*KNOWN_THIRD_PARTY, *IMPORT_TO_DIST], n=1, cutoff=0.8)
+    return close[0] if close and close[0] != top else None
 
 
 def distribution_of(module: str) -> str:

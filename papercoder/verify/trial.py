@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from papercoder.verify.distributions import is_known_package
 from papercoder.verify.execute import IMPORT_ONE
 from papercoder.verify.pysource import module_name
 from papercoder.verify.runtime import name_of, runtime_for_requirements
@@ -67,7 +68,8 @@ def _outcome(out: Outcome, sbx: Sandbox, tops: set[str], limit: float) -> Trial:
     if out.timed_out:
         return Trial(False, out.seconds, f"it ran past {limit:.0f} s", file)
     missing = _MISSING.search(out.stderr)
-    not_ours = bool(missing) and missing.group(1).split(".")[0] not in tops
+    # a known third-party package missing where the code ran is not its coder's to fix; an invented module is
+    not_ours = bool(missing) and missing.group(1).split(".")[0] not in tops and is_known_package(missing.group(1))
     return Trial(False, out.seconds, error or "no error output", file, not_ours)
 
 
