@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langgraph.runtime import Runtime
 from papercoder.agents.conversation import fill, planning_messages
 
-from papercoder import configkeys
+from papercoder import configkeys, interfaces
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
@@ -24,6 +23,7 @@ from papercoder.verify.distributions import STDLIB, distribution_of, is_known_pa
 from papercoder.verify.expectations import expectations
 from papercoder.verify.pysource import imports, module_name, top_level_names
 from papercoder.verify.static import undefined_names
+from papercoder.verify.trial import record as record_trial
 from papercoder.verify.trial import requirements_of, try_import
 from papercoder.workspace import Workspace, text_hash
 
@@ -101,8 +101,11 @@ def unknown_modules(code: str, path: str, planned: list[str], packages: list[str
 
 def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # noqa: ANN201
                 warnings: list[Problem], planned: list[str] | None = None,
-                packages: list[str] | None = None):
-    """The coder's answer check; the last try is accepted with its problems recorded, not re-asked."""
+                packages: list[str] | None = None, rows: dict[str, Any] | None = None):
+    """The coder's answer check; the last try is accepted with its problems recorded, not re-asked.
+
+    ``rows``: the file's rows of the interface table; a name it lacks is a problem (names beyond it are fine).
+    """
 
     def parse(reply: Reply) -> str:
         problems: list[str] = []
@@ -126,6 +129,10 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
             unknown = configkeys.unknown_in_code(code, config)
             if unknown:
                 problems.append(f"it reads config keys that config.yaml does not have: {', '.join(unknown)}")
+            lacking = interfaces.missing_in(code, rows) if rows else []
+            if lacking:
+                problems.append(f"it does not define what the interface table fixes for this file: "
+                                f"{', '.join(lacking)} (define them with exactly these names)")
         if problems and not reply.last:
             raise AnswerError("; ".join(problems[:8]) + ". Write the complete, working file.")
         warnings.extend(Problem(stage="coder", file=path, kind="code_problem", message=p,
@@ -174,6 +181,21 @@ def dependency_code(task: FileTask) -> str:
     return "\n".join(parts)
 
 
+def interface_rows(task: FileTask) -> str:
+    """The interface table's rows of the task's file and of the files it imports, as the coder reads them."""
+    table = task.get("interfaces")
+    own = interfaces.rows_of(table, task["file"])
+    parts = []
+    if own and interfaces.render(own):
+        parts.append(f"The interface table fixes what `{task['file']}` defines (other files rely on these names; "
+                     f"you may add more):\n{interfaces.render(own)}\n")
+    for dep in (own or {}).get("imports_from", []):
+        rows = interfaces.render(interfaces.rows_of(table, dep) or {})
+        if rows:
+            parts.append(f"What `{dep}` defines, per the table:\n{rows}\n")
+    return "\n".join(parts)
+
+
 def written_before(task: FileTask, repo: Path) -> dict[str, str]:
     """The files of the generations before the task's file, as written to the repository."""
     out: dict[str, str] = {}
@@ -192,7 +214,8 @@ def _write(task: FileTask, ctx: RunContext, ws: Workspace, messages: list[BaseMe
     warnings: list[Problem] = []
     code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens("code"), code=True,
                parse=make_parser(path, configkeys.load(task["config_yaml"]), written_before(task, ws.repo), warnings,
-                                 planned=list(task["dag"]["nodes"]), packages=_packages(task)),
+                                 planned=list(task["dag"]["nodes"]), packages=_packages(task),
+                                 rows=interfaces.rows_of(task.get("interfaces"), path)),
                messages=messages)
     ws.write_repo_file(path, code)
     record_problem(ws, *warnings)
@@ -234,7 +257,7 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     entry = path == task["architecture"].get("entry_point")
     request = fill("coder", file=path, analysis=(task.get("analysis") or "(none)").strip(),
                    dependency_code=dependency_code(task), entry_rules=ENTRY_RULES if entry else "",
-                   lang=language(path) or "text")
+                   lang=language(path) or "text", interfaces=interface_rows(task))
     base: list[BaseMessage] = [*planning_messages(task, ctx), HumanMessage(content=request)]
     if task.get("feedback"):
         entry_point = task["architecture"].get("entry_point", "main.py")
@@ -244,7 +267,7 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     code = _write(task, ctx, ws, base)
     if ctx.verify and path.endswith(".py"):
         trial = try_import(ws.repo, path, code, requirements_of(_packages(task)), install=ctx.install)
-        ws.write_artifact(f"execution/{path}.json", {"check": "import", **asdict(trial)})
+        record_trial(ws, path, "import", trial)
         if not trial.ok and not trial.not_ours:
             code = _rewrite(task, ctx, ws, base, code, f"Importing `{path}` in the repository", trial.error)
     return {"code": {path: text_hash(code)}, **state_update(ws)}

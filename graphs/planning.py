@@ -1,10 +1,11 @@
-"""The planning subgraph: (ingest) -> planner -> architect -> logic designer -> config writer -> dependency DAG."""
+"""The planning subgraph: (ingest) -> planner -> architect -> logic designer -> config writer -> DAG -> interfaces."""
 
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 from papercoder.agents.architect import architect
 from papercoder.agents.config_writer import config_writer
+from papercoder.agents.interface_designer import interface_designer
 from papercoder.agents.logic_designer import logic_designer
 from papercoder.agents.planner import planner
 
@@ -31,7 +32,9 @@ def build_planning() -> StateGraph:
     g.add_edge("architect", "logic_designer")
     g.add_edge("logic_designer", "config_writer")
     g.add_edge("config_writer", "build_dag")
-    g.add_edge("build_dag", END)
+    g.add_node("interface_designer", interface_designer)
+    g.add_edge("build_dag", "interface_designer")
+    g.add_edge("interface_designer", END)
     return g
 
 

@@ -13,8 +13,8 @@ STAGES = ("planning", "analysis", "coding")
 KIND_STAGE = {"plan": "planning", "design": "planning", "config": "planning", "analysis": "analysis",
               "code": "coding"}
 NODE_STAGE = {"planner": "planning", "architect": "planning", "logic_designer": "planning",
-              "config_writer": "planning", "analyst": "analysis", "coder": "coding", "debugger": "coding",
-              "judge": "judge", "grader": "judge"}
+              "config_writer": "planning", "interface_designer": "planning", "analyst": "analysis",
+              "coder": "coding", "debugger": "coding", "judge": "judge", "grader": "judge"}
 
 
 @dataclass(kw_only=True)

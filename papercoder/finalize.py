@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 import time
-from pathlib import Path
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -90,10 +88,8 @@ def compiles(code: str, path: str) -> bool:
     return True
 
 
-def execution_checks(folder: Path) -> dict[str, Any]:
-    """What running the code while it was written found and cost (``artifacts/execution/``)."""
-    records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.rglob("*.json"))] \
-        if folder.is_dir() else []
+def execution_checks(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """What running the code while it was written found and cost (run.json's ``execution``)."""
     imports = [r for r in records if r.get("check") == "import"]
     smoke = next((r for r in records if r.get("check") == "smoke"), None)
     return {"imports": len(imports), "imports_failed": sum(not r["ok"] for r in imports),
@@ -133,7 +129,7 @@ def finalize(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
         "cache_hits": run["totals"]["cache_hits"],
         "retries": run["totals"]["retries"],
         "problems": len(state.get("errors", [])),
-        "execution_checks": execution_checks(ws.artifacts / "execution"),
+        "execution_checks": execution_checks(run.get("execution", [])),
     }
     ws.update_run(summary=summary)
     return {"files": files, "summary": summary}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from papercoder.llm.models import model_label
 from papercoder.paper import compact, load_paper, remainder
 from papercoder.runtime import context_of, workspace_of
 from papercoder.state import FileTask, PaperCoderState, file_task
+from papercoder.verify.trial import record as record_trial
 from papercoder.verify.trial import requirements_of, smoke_run
 from papercoder.workspace import Workspace, default_out_dir
 
@@ -104,9 +104,9 @@ def smoke(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any
     ws = workspace_of(state)
     trial = smoke_run(ws.repo, state["architecture"]["entry_point"],
                       requirements_of(state["logic_design"]["required_packages"]), install=ctx.install)
-    record = {"check": "smoke", **asdict(trial)}
-    ws.write_artifact("execution/smoke.json", record)
-    return {"smoke": record}
+    record_trial(ws, "smoke", "smoke", trial)
+    return {"smoke": {"check": "smoke", "ok": trial.ok, "error": trial.error, "file": trial.file,
+                      "not_ours": trial.not_ours}}
 
 
 def after_smoke(state: PaperCoderState) -> list[Send] | str:

@@ -19,6 +19,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import BaseModel, Field, ValidationError
 
+from papercoder import interfaces
 from papercoder.context import RunContext
 from papercoder.nodes import build_dag
 from papercoder.runtime import context_of, workspace_of
@@ -52,6 +53,8 @@ def review_request(state: PaperCoderState) -> dict[str, Any]:
         "entry_point": state["architecture"]["entry_point"],
         "generations": state["dag"]["generations"],
         "config_yaml": state["config_yaml"],
+        "interfaces": {f["path"]: interfaces.render(f) for f in (state.get("interfaces") or {}).get("files", [])
+                       if interfaces.render(f)},
         "answer_with": {"approve": {"action": "approve"},
                         "edit": {"action": "edit", "files": "[{path, logic, depends_on}]", "config_yaml": "...",
                                  "plan": "..."},
@@ -133,7 +136,13 @@ def _edit_files(state: PaperCoderState, files: list[FileLogic]) -> dict[str, Any
     ws.write_artifact("architecture.json", arch)
     ws.write_artifact("logic_design.json", design)
     dag = build_dag({**state, "architecture": arch, "logic_design": design})
-    return {"architecture": arch, "logic_design": design, **dag}
+    table = interfaces.from_design(arch.get("class_diagram", ""), design, arch)
+    kept = {f["path"]: {k: v for k, v in f.items() if k != "imports_from"}
+            for f in (state.get("interfaces") or {}).get("files", [])}
+    table = {p: kept.get(p, rows) for p, rows in table.items()}  # the table's rows of the files that stay
+    data = interfaces.with_imports(table, dag["dag"])
+    ws.write_artifact("interfaces.json", data)
+    return {"architecture": arch, "logic_design": design, "interfaces": data, **dag}
 
 
 class _Block(str):

@@ -70,6 +70,8 @@ class PaperCoderState(TypedDict):
     logic_reasks: NotRequired[list[str]]
     config_yaml: NotRequired[str]
     dag: NotRequired[dict[str, Any]]
+    interfaces: NotRequired[dict[str, Any]]
+    """The interface table (``papercoder.interfaces``): what each file defines, fixed before coding."""
     analyses: NotRequired[Annotated[dict[str, str], merge_dicts]]
     code: NotRequired[Annotated[dict[str, str], merge_dicts]]
     """Each repository file written, with the sha256 of its text: the text is in ``repo/``, not in the state."""
@@ -86,7 +88,7 @@ class PaperCoderState(TypedDict):
 
 
 PREFIX_KEYS = ("out_dir", "run_id", "title", "paper_files", "paper_md", "paper_digest", "plan", "architecture",
-               "logic_design", "config_yaml", "review_feedback", "dag")
+               "logic_design", "config_yaml", "review_feedback", "dag", "interfaces")
 """What every analyst and coder call is built from: the run folder, the shared conversation (paper, plan, design,
 config) and the dependency graph. Nothing that grows with the files written. The rest of the paper is the
 planner's alone."""
@@ -112,6 +114,7 @@ class FileTask(TypedDict):
     config_yaml: str
     review_feedback: NotRequired[str]
     dag: dict[str, Any]
+    interfaces: NotRequired[dict[str, Any]]
     file: str
     """The file this branch analyses or writes."""
     analysis: NotRequired[str]

@@ -219,6 +219,13 @@ class Workspace:
             self._write_run(run)
             return json.loads(json.dumps(run))
 
+    def append_run(self, key: str, record: dict[str, Any]) -> None:
+        """Append ``record`` to run.json's list ``key`` (parallel branches may append at once)."""
+        with self._lock:
+            run = self._load_run()
+            run.setdefault(key, []).append(record)
+            self._write_run(run)
+
     def record_call(self, record: dict[str, Any]) -> dict[str, Any]:
         """Append one model call's record to run.json; returns the run's new totals."""
         with self._lock:

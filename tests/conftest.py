@@ -83,6 +83,12 @@ class Script:
         """Coder answers to an error its file raised, by file (the last one repeats; default: as written first)."""
         self.feedback_requests: list[str] = []
 
+    def interfaces(self) -> str:
+        """The interface table's rows: each file but main.py defines run_<name>() (as code_for writes it)."""
+        return json.dumps({"files": [{"path": f, "classes": [],
+                                      "functions": [{"name": f"run_{f[:-3].replace('/', '_')}", "params": []}]}
+                                     for f in self.deps if f != "main.py"]})
+
     def __call__(self, messages):
         req = last_request(messages)
         if req.startswith("That answer cannot be used"):  # the request re-asked: the human turn before it
@@ -109,6 +115,8 @@ class Script:
             return self.logic[min(n, len(self.logic) - 1)]
         if "Request 4 of the planning" in req:
             return self.config
+        if "Request 5: the interface table" in req:
+            return self.interfaces()
         m = re.search(r"implementation spec for one file: `([^`]+)`", req)
         if m:
             return f"Spec of {m.group(1)}: define run_{m.group(1)} returning the number of deps. " * 2

@@ -182,7 +182,7 @@ def test_stage_models_go_to_their_own_endpoints(paper_file, tmp_path):
         assert all("Write the complete file" in b["messages"][-1]["content"] for b in coding.bodies)
         assert not any("Write the complete file" in b["messages"][-1]["content"] for b in main.bodies)
     by_stage = _run_json(tmp_path / "o")["totals"]["by_stage"]
-    assert by_stage["coding"]["calls"] == coding.answered and by_stage["planning"]["calls"] == 4
+    assert by_stage["coding"]["calls"] == coding.answered and by_stage["planning"]["calls"] == 5
 
 
 def test_reasoning_models_get_no_temperature_and_their_effort(paper_file, tmp_path, monkeypatch):

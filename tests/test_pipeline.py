@@ -57,9 +57,10 @@ def test_output_contract(scripted, paper_file):
     assert paper_md.startswith("---\n") and "Tiny Nets Learn Fast" in paper_md
     run = json.loads((root / "run.json").read_text())
     assert run["status"] == "completed"
-    # 4 planning calls + one analyst and one coder per file, each recorded with tokens and time.
-    assert len(run["calls"]) == 4 + 2 * len(script.deps) == len(model.calls)
+    # 4 planning calls, the interface table + one analyst and one coder per file, each recorded with tokens and time.
+    assert len(run["calls"]) == 5 + 2 * len(script.deps) == len(model.calls)
     assert {c["node"] for c in run["calls"]} == {"planner", "architect", "logic_designer", "config_writer",
+                                                  "interface_designer",
                                                   "analyst", "coder"}
     assert all(c["input_tokens"] > 0 and c["output_tokens"] > 0 and "seconds" in c for c in run["calls"])
     assert run["totals"]["calls"] == len(run["calls"])
@@ -89,7 +90,9 @@ def test_coders_follow_dag_and_see_only_dependencies(scripted, paper_file):
     assert "def run_data" in prompts["train.py"] and "def run_model" in prompts["train.py"]
     # main.py depends on train.py directly and on data.py/model.py transitively
     assert all(f"def run_{n}" in prompts["main.py"] for n in ("train", "data", "model"))
-    assert "def run_" not in prompts["data.py"] and "def run_" not in prompts["model.py"]
+    assert "def run_" not in prompts["data.py"].split("The interface table")[0]  # no dependency code shown
+    assert "def run_" not in prompts["model.py"].split("The interface table")[0]
+    assert "- def run_data()" in prompts["data.py"]  # its rows of the interface table
     assert "--smoke" in prompts["main.py"] and "--smoke" not in prompts["data.py"]
     analyst_requests = [str(c["messages"][-1].content) for c in model.calls
                         if "implementation spec for one file" in str(c["messages"][-1].content)]
@@ -356,7 +359,7 @@ def test_rerun_into_same_folder_starts_fresh_and_foreign_folder_is_refused(scrip
     (Path(ctx.out_dir) / "repo" / "stale.py").write_text("x = 1\n")
     result = run_graph(paper_file, ctx)
     run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
-    assert "stale.py" not in result["files"] and len(run["calls"]) == 12
+    assert "stale.py" not in result["files"] and len(run["calls"]) == 13
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "thesis.tex").write_text("precious")
@@ -538,7 +541,7 @@ def test_compaction_is_recorded_and_what_was_dropped_never_reaches_the_agents(sc
 
 
 def test_calls_after_the_planner_carry_the_digest_and_share_one_prefix(scripted, tmp_path):
-    """Only the planner reads the paper; the later calls (11 of 12 here) carry the digest in its place."""
+    """Only the planner reads the paper; the later calls (12 of 13 here) carry the digest in its place."""
     from pathlib import Path
 
     paper = _longer_paper(tmp_path, "## Introduction\n" + "Perceptrons have a long history in learning. " * 60
@@ -553,7 +556,7 @@ def test_calls_after_the_planner_carry_the_digest_and_share_one_prefix(scripted,
     planner = str(model.calls[0]["messages"][1].content)
     assert "long history" in planner and "reaches an accuracy" in planner
     later = model.calls[1:]
-    assert len(later) == 11
+    assert len(later) == 12
     for call in later:
         head = str(call["messages"][1].content)
         assert "TinyNet has a hidden layer" in head and "We train for 3 epochs" in head

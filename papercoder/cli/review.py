@@ -38,6 +38,10 @@ def show_review(request: dict[str, Any]) -> None:
         table.add_row(f["path"], ", ".join(f["depends_on"]) or "-", f["logic"][:90])
     out.print(table)
     out.print("Coding order: " + " | ".join(", ".join(g) for g in request["generations"]))
+    if request.get("interfaces"):
+        out.rule("Interfaces (what each file defines)")
+        for path, rows in request["interfaces"].items():
+            out.print(f"{path}\n{rows}", markup=False, highlight=False)
     out.rule("config.yaml")
     out.print(request["config_yaml"].strip(), markup=False, highlight=False)
 

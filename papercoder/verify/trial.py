@@ -17,6 +17,7 @@ from papercoder.verify.execute import IMPORT_ONE
 from papercoder.verify.pysource import module_name
 from papercoder.verify.runtime import name_of, runtime_for_requirements
 from papercoder.verify.sandbox import Limits, Outcome, Sandbox
+from papercoder.workspace import Workspace
 
 IMPORT_SECONDS = 60.0
 """Longest one file's import may take."""
@@ -25,6 +26,17 @@ SMOKE_SECONDS = 180.0
 SMOKE_ARGS = ("--config", "config.yaml", "--smoke")
 _FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+)')
 _MISSING = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
+
+
+def record(ws: Workspace, name: str, check: str, trial: Trial) -> None:
+    """Keep a check's result in ``artifacts/execution/<name>.json`` and its seconds in run.json's ``execution``.
+
+    The artifact holds no timings, so two runs of the same answers write the same artifacts.
+    """
+    ws.write_artifact(f"execution/{name}.json", {"check": check, "ok": trial.ok, "error": trial.error,
+                                                  "file": trial.file, "not_ours": trial.not_ours})
+    ws.append_run("execution", {"check": check, "name": name, "ok": trial.ok, "seconds": trial.seconds,
+                                "install_seconds": trial.install_seconds})
 
 
 @dataclass
