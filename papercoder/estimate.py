@@ -42,7 +42,10 @@ def estimate_run(paper: str, ctx: RunContext) -> dict[str, Any]:
         planning_in += history
         planning_out += ctx.max_tokens(kind)
         history += ctx.max_tokens(kind)
-    rows.append(_row("planning", ctx, 4, planning_in, planning_out))
+    # the interface table: one call after the four planning steps (at most: none when the diagram fills it)
+    planning_in += history + _prompt_tokens("interface_designer")
+    planning_out += ctx.max_tokens("design")
+    rows.append(_row("planning", ctx, 5, planning_in, planning_out))
     analysis_in = n * (history + _prompt_tokens("analyst"))
     rows.append(_row("analysis", ctx, n, analysis_in, n * ctx.max_tokens("analysis")))
     # a coder sees its spec and the code of the files it depends on: on average half of the others
