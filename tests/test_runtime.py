@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from papercoder.verify import runtime
+from papercoder.verify.distributions import normalized
 from papercoder.verify.execute import execute
-from papercoder.verify.runtime import normalized, runtime_for
+from papercoder.verify.runtime import runtime_for
 
 
 def _wheel(folder: Path, name: str, version: str, body: str) -> None:

@@ -69,14 +69,28 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def requirement_names(text: str) -> set[str]:
-    """Normalised distribution names of a requirements.txt (options, comments and markers ignored)."""
-    names = set()
-    for line in text.splitlines():
-        line = line.split("#", 1)[0].strip()
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def normalized(text: str) -> list[str]:
+    """The requirement lines of a requirements.txt, normalised and sorted (options, comments, blanks dropped)."""
+    out = set()
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
         if not line or line.startswith("-"):
             continue
-        m = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", line)
+        m = _NAME.match(line)
         if m:
-            names.add(normalize(m.group(0)))
-    return names
+            out.add(normalize(m.group(0)) + re.sub(r"\s+", "", line[m.end():]))
+    return sorted(out)
+
+
+def name_of(requirement: str) -> str:
+    """The distribution name of a requirement line."""
+    m = _NAME.match(requirement)
+    return normalize(m.group(0)) if m else requirement
+
+
+def requirement_names(text: str) -> set[str]:
+    """Normalised distribution names of a requirements.txt (options, comments and markers ignored)."""
+    return {name_of(r) for r in normalized(text)}

@@ -11,9 +11,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from papercoder.verify.distributions import name_of
 from papercoder.verify.findings import Finding
 from papercoder.verify.pysource import module_name
-from papercoder.verify.runtime import Runtime, name_of, runtime_for
+from papercoder.verify.runtime import Runtime, runtime_for
 from papercoder.verify.sandbox import Limits, Sandbox
 from papercoder.verify.static import python_files
 

@@ -24,7 +24,6 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -36,13 +35,12 @@ from pathlib import Path
 
 import platformdirs
 
-from papercoder.verify.distributions import normalize
+from papercoder.verify.distributions import name_of, normalized
 
 SHARED = frozenset({"torch", "torchvision", "torchaudio", "tensorflow", "tensorflow-cpu", "jax", "jaxlib"})
 """Distributions installed once per Python version, in the shared environment."""
 PIP_SECONDS = 1800.0
 """Longest one pip command may take (a large framework from a slow index)."""
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _PURELIB = "import sysconfig; print(sysconfig.get_path('purelib'))"
 
 
@@ -77,25 +75,6 @@ def _python_of(env: Path) -> str:
 
 def _tag() -> str:
     return f"py{sys.version_info.major}.{sys.version_info.minor}"
-
-
-def normalized(text: str) -> list[str]:
-    """The requirement lines of a requirements.txt, normalised and sorted (options, comments, blanks dropped)."""
-    out = set()
-    for raw in text.splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line or line.startswith("-"):
-            continue
-        m = _NAME.match(line)
-        if m:
-            out.add(normalize(m.group(0)) + re.sub(r"\s+", "", line[m.end():]))
-    return sorted(out)
-
-
-def name_of(requirement: str) -> str:
-    """The distribution name of a requirement line."""
-    m = _NAME.match(requirement)
-    return normalize(m.group(0)) if m else requirement
 
 
 def bare_python() -> str:

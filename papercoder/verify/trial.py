@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from papercoder.verify.distributions import is_known_package
+from papercoder.verify.distributions import is_known_package, name_of
 from papercoder.verify.execute import IMPORT_ONE
 from papercoder.verify.pysource import module_name
-from papercoder.verify.runtime import name_of, runtime_for_requirements
+from papercoder.verify.runtime import runtime_for_requirements
 from papercoder.verify.sandbox import Limits, Outcome, Sandbox
 from papercoder.workspace import Workspace
 
