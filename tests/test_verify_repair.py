@@ -132,6 +132,20 @@ def test_a_round_that_changed_nothing_ends_the_repair(scripted, paper_file):
     assert v["repair_rounds_used"] == 1 and v["after"]["blocking"] >= 1
 
 
+def test_a_round_that_leaves_the_same_blocking_findings_ends_the_repair(scripted, paper_file):
+    """On the Transformer, three rounds applied edits to main.py and left the same smoke error each time."""
+    script, _model, context = scripted
+    script.code_overrides["main.py"] = ["```python\nimport train\n\n\nif __name__ == '__main__':\n"
+                                        "    raise ValueError('shapes (3,) and (4,) do not match')\n```"]
+    script.debug_answers["main.py"] = ["main.py\n<<<<<<< SEARCH\nimport train\n=======\nimport train  # noqa\n"
+                                       ">>>>>>> REPLACE"]
+    ctx = context(verify=True, repair_rounds=3)
+    _run(paper_file, ctx)
+    v = _run_json(ctx)["verification"]
+    assert v["repair_rounds_used"] == 1 and v["after"]["smoke"] == "failed"
+    assert (Path(ctx.out_dir) / "repo/main.py").read_text().startswith("import train  # noqa")  # it did apply
+
+
 def test_a_round_that_makes_things_worse_is_undone(scripted, paper_file):
     """On the Transformer the debugger's config.yaml edit took blocking findings from 3 to 7; such a round is
     now undone and the loop stops there."""

@@ -64,13 +64,21 @@ def after_verify(state: PaperCoderState, runtime: Runtime[RunContext]) -> str:
     """Repair while blocking findings remain, rounds are left and the last round changed something.
 
     A round whose edits all failed leaves the repository as it was: the next one would be asked the same
-    question (and, from the response cache or at temperature 0, give the same answer).
+    question (and, from the response cache or at temperature 0, give the same answer). A round whose edits
+    applied but left the very same blocking findings (seen on the Transformer: three rounds, the same smoke
+    error each time) would too.
     """
     ctx = context_of(runtime)
     v = state["verification"]
     blocking = v["rounds"][-1]["report"]["blocking"]
-    stuck = bool(v["repairs"]) and (not v["repairs"][-1].get("applied") or v["repairs"][-1].get("undone"))
+    stuck = bool(v["repairs"]) and (not v["repairs"][-1].get("applied") or v["repairs"][-1].get("undone")
+                                    or _blocking(v["rounds"][-1]) == _blocking(v["rounds"][-2]))
     return "repair" if blocking and len(v["repairs"]) < ctx.repair_rounds and not stuck else "report"
+
+
+def _blocking(round_record: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """A round's blocking findings, without their line numbers (an edit above them moves those)."""
+    return {(f["file"], f["kind"], f["message"]) for f in round_record["findings"] if f.get("blocking", True)}
 
 
 def report_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
