@@ -127,3 +127,24 @@ def test_a_smoke_run_stopped_by_a_missing_package_is_not_blocking(tmp_path):
     findings, report = execute(repo)
     assert report["smoke"] == "failed"
     assert {(f.kind, f.blocking) for f in findings} == {("missing_package", False)}
+
+
+def test_a_file_that_vanishes_while_the_repository_is_copied_is_skipped(tmp_path, monkeypatch):
+    """Coders of one generation write files (a temporary, then a rename) while another coder's check copies."""
+    import shutil as _shutil
+
+    from papercoder.verify import sandbox
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "b.py").write_text("y = 2\n")
+    real = _shutil.copy2
+
+    def racing(src, dst, **kw):
+        if src.endswith("b.py"):
+            raise FileNotFoundError(src)  # renamed away by its writer after the listing
+        return real(src, dst, **kw)
+
+    monkeypatch.setattr(sandbox.shutil, "copy2", racing)
+    (tmp_path / ".c.py.123.tmp").write_text("partial")
+    with sandbox.Sandbox(tmp_path) as sbx:
+        assert sorted(p.name for p in (sbx.root / "repo").iterdir()) == ["a.py"]

@@ -117,8 +117,8 @@ class Sandbox:
 
     def __post_init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="papercoder-sandbox-"))
-        shutil.copytree(self.source, self.root / "repo", symlinks=True,
-                        ignore=shutil.ignore_patterns(".git", "__pycache__", ".venv"))
+        shutil.copytree(self.source, self.root / "repo", symlinks=True, copy_function=_copy_present,
+                        ignore=shutil.ignore_patterns(".git", "__pycache__", ".venv", ".*.tmp"))
         for sub in ("home", "tmp"):
             (self.root / sub).mkdir()
         self.isolation = (["private copy", "read-only filesystem outside the copy", "no network",
@@ -183,6 +183,14 @@ class Sandbox:
         finally:
             if group is not None:
                 _remove_group(group)
+
+
+def _copy_present(src: str, dst: str) -> None:
+    """Copy a file unless it is gone: coders of one generation write (and rename) files while another copies."""
+    try:
+        shutil.copy2(src, dst)
+    except FileNotFoundError:
+        pass
 
 
 def _kill_group(pid: int) -> None:
