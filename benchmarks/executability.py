@@ -93,7 +93,7 @@ def run_one(paper: Path, out: Path, args: argparse.Namespace) -> dict[str, Any]:
     return {"paper": str(paper), "exit_code": done.returncode, **result}
 
 
-COLUMNS = [("paper", "paper"), ("files", "python_files"), ("import before", "importing_before"),
+COLUMNS = [("paper", "paper"), ("status", "status"), ("files", "python_files"), ("import before", "importing_before"),
            ("import after", "importing_after"), ("modules", "modules"), ("smoke before", "smoke_before"),
            ("smoke after", "smoke_after"), ("rounds", "repair_rounds"), ("undef. imports", "undefined_imports"),
            ("undef. names", "undefined_names"), ("missing keys", "missing_config_keys"), ("min", "minutes"),
