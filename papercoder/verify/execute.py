@@ -19,7 +19,7 @@ from papercoder.verify.sandbox import Limits, Sandbox
 from papercoder.verify.static import python_files
 
 IMPORT_ONE = "import importlib, sys; importlib.import_module(sys.argv[1])"
-_MISSING = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
+MISSING_MODULE = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)')
 
 
@@ -72,7 +72,7 @@ def execute(repo: Path, *, entry_point: str = "main.py", install: bool = True,
             report["smoke_seconds"] = out.seconds
             if not out.ok:
                 file, line = _where(out.stderr, sbx.root / "repo")
-                missing = _MISSING.search(out.stderr)
+                missing = MISSING_MODULE.search(out.stderr)
                 if not out.timed_out and missing and missing.group(1).split(".")[0] not in repo_tops:
                     # not the code's fault where it ran: a package is not installed (--no-install, or it would not)
                     findings.append(Finding(file=file or entry_point, line=line, kind="missing_package",
@@ -101,7 +101,7 @@ def _import_finding(rel: str, out: Any, sandbox_repo: Path, modules: dict[str, s
     if out.timed_out:
         return Finding(file=rel, kind="timeout", message="importing the module ran past its time limit "
                        "(top-level code that does not return?)")
-    missing = _MISSING.search(out.stderr)
+    missing = MISSING_MODULE.search(out.stderr)
     if missing and missing.group(1).split(".")[0] not in {m.split(".")[0] for m in modules}:
         return Finding(file=rel, line=_where(out.stderr, sandbox_repo)[1], kind="missing_package",
                        message=f"{missing.group(1)} is not installed where the code ran", blocking=False)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from papercoder.verify.distributions import is_known_package, name_of
-from papercoder.verify.execute import IMPORT_ONE
+from papercoder.verify.execute import IMPORT_ONE, MISSING_MODULE
 from papercoder.verify.pysource import module_name
 from papercoder.verify.runtime import runtime_for_requirements
 from papercoder.verify.sandbox import Limits, Outcome, Sandbox
@@ -25,7 +25,6 @@ SMOKE_SECONDS = 180.0
 """Longest the smoke run may take."""
 SMOKE_ARGS = ("--config", "config.yaml", "--smoke")
 _FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+)')
-_MISSING = re.compile(r"ModuleNotFoundError: No module named '([^']+)'")
 
 
 def record(ws: Workspace, name: str, check: str, trial: Trial) -> None:
@@ -79,7 +78,7 @@ def _outcome(out: Outcome, sbx: Sandbox, tops: set[str], limit: float) -> Trial:
     error, file = cut_traceback(out.stderr, sbx.root / "repo")
     if out.timed_out:
         return Trial(False, out.seconds, f"it ran past {limit:.0f} s", file)
-    missing = _MISSING.search(out.stderr)
+    missing = MISSING_MODULE.search(out.stderr)
     # a known third-party package missing where the code ran is not its coder's to fix; an invented module is
     not_ours = bool(missing) and missing.group(1).split(".")[0] not in tops and is_known_package(missing.group(1))
     return Trial(False, out.seconds, error or "no error output", file, not_ours)
