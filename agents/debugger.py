@@ -21,6 +21,7 @@ from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
 from papercoder.textblocks import fenced_blocks
 from papercoder.verify import snapshot
+from papercoder.verify.autofix import tidy
 from papercoder.verify.distributions import like_known_package
 from papercoder.verify.edits import Edit, EditResult, apply_edits, parse_edits
 from papercoder.verify.findings import Finding
@@ -28,6 +29,7 @@ from papercoder.verify.loop import repair_order
 from papercoder.verify.match import locate
 from papercoder.verify.nodes import repo_of
 from papercoder.verify.pysource import imports, module_name
+from papercoder.verify.static import undefined_names
 from papercoder.workspace import UnsafePathError, Workspace, confine, text_hash
 
 EDITABLE_EXTRA = ("requirements.txt", "config.yaml")
@@ -196,6 +198,31 @@ def _create_missing(state: PaperCoderState, ctx: RunContext, ws: Workspace, find
     return created
 
 
+def _tidy(state: PaperCoderState, ws: Workspace, findings: list[Finding]) -> tuple[set[str], list[Finding]]:
+    """The deterministic fixes (:func:`~papercoder.verify.autofix.tidy`) on the files with findings, first.
+
+    Returns the files changed and the findings left: a changed file's undefined names are found again.
+    """
+    repo = repo_of(state)
+    sources = {str(p.relative_to(repo)): p.read_text(encoding="utf-8") for p in sorted(repo.rglob("*.py"))}
+    entry = (state.get("architecture") or {}).get("entry_point")
+    changed: set[str] = set()
+    for path in sorted({f.file for f in findings if f.blocking and f.file in sources}):
+        code, fixes = tidy(sources[path], path, sources, entry=path == entry)
+        if fixes:
+            ws.write_repo_file(path, code)
+            sources[path] = code
+            changed.add(path)
+            record_problem(ws, *(Problem(stage="debugger", file=path, kind="autofix", message=f) for f in fixes))
+    left = [f for f in findings if not (f.kind == "name_error" and f.file in changed)]
+    for path in sorted(changed):
+        try:
+            left += undefined_names(ast.parse(sources[path]), path)
+        except SyntaxError:
+            continue
+    return changed, left
+
+
 def debugger(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """One repair round: the debugger on each file with blocking findings, dependencies first.
 
@@ -210,6 +237,7 @@ def debugger(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
     findings = [Finding(**f) for f in last["findings"]]
     k = len(v["repairs"])
     kept = snapshot.take(repo, ws.root, f"repair-{k}")
+    tidied, findings = _tidy(state, ws, findings)
     created = _create_missing(state, ctx, ws, findings)
     findings = [f for f in findings if not (f.kind == "missing_module" and f.target in created)]
     log = [_repair(state, ctx, ws, path, findings, last["report"].get("smoke_error", ""))
@@ -218,8 +246,9 @@ def debugger(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
             for p in created]
     ws.write_artifact(f"verify/round-{k}-edits.json", log)
     results = [r for e in log for r in e["results"]]
-    changed = {r["path"] for r in results if r["applied"] and r["path"].endswith(".py")}
+    changed = tidied | {r["path"] for r in results if r["applied"] and r["path"].endswith(".py")}
     repair = {"round": k, "snapshot": kept, "files": [e["file"] for e in log],
-              "applied": sum(r["applied"] for r in results), "failed": sum(not r["applied"] for r in results)}
+              "applied": len(tidied) + sum(r["applied"] for r in results),
+              "failed": sum(not r["applied"] for r in results)}
     return {"verification": {**v, "repairs": [*v["repairs"], repair]},
             "code": {p: text_hash(ws.read_repo_file(p)) for p in changed}, **state_update(ws)}

@@ -38,9 +38,18 @@ def top_level_names(code: str) -> set[str] | None:
                 names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
         elif isinstance(node, ast.Import | ast.ImportFrom):
             names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.If) and _is_main_guard(node):
+            continue  # runs only as a script: defines nothing an importer sees
         elif isinstance(node, ast.If | ast.Try):
             return None  # conditional definitions: do not guess
     return names
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    """``if __name__ == "__main__":``."""
+    test = node.test
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
+            and any(isinstance(c, ast.Constant) and c.value == "__main__" for c in test.comparators))
 
 
 def _catches_import_error(node: ast.Try) -> bool:

@@ -1,0 +1,149 @@
+"""Deterministic fixes of generated Python that a small model often gets wrong, made before anyone is asked again.
+
+- **Imports completed.** A name the code uses but nothing defines or imports (pyflakes) is imported when exactly
+  one import can mean it: a standard-library module used by its own name (``os``, ``math``), a conventional alias
+  or class of a well-known package (``np``, ``nn``, ``F``, ``DataLoader``, ``AutoTokenizer``), or the one other
+  repository file that defines it at top level.
+- **Demo code dropped.** In a library module (not the entry point), module-level statements that use names nothing
+  defines (an example call such as ``evaluate(responses)`` left after the definitions) would raise ``NameError``
+  on import, and a ``__main__`` block doing the same never runs as part of the repository; both go.
+
+Nothing is guessed: a name with no single meaning stays undefined and is left to the coder's re-ask. Each change
+comes back as one sentence, which the caller records.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+
+from papercoder.verify.distributions import STDLIB
+from papercoder.verify.pysource import module_name, top_level_names
+from papercoder.verify.static import undefined_names
+
+CONVENTIONAL = {
+    "np": "import numpy as np", "pd": "import pandas as pd", "plt": "import matplotlib.pyplot as plt",
+    "sns": "import seaborn as sns", "tf": "import tensorflow as tf", "jnp": "import jax.numpy as jnp",
+    "nn": "import torch.nn as nn", "F": "import torch.nn.functional as F", "optim": "import torch.optim as optim",
+    "torch": "import torch", "yaml": "import yaml", "scipy": "import scipy", "sklearn": "import sklearn",
+    "Dataset": "from torch.utils.data import Dataset", "DataLoader": "from torch.utils.data import DataLoader",
+    "TensorDataset": "from torch.utils.data import TensorDataset",
+    "random_split": "from torch.utils.data import random_split", "tqdm": "from tqdm import tqdm",
+    "AutoTokenizer": "from transformers import AutoTokenizer", "AutoModel": "from transformers import AutoModel",
+    "AutoConfig": "from transformers import AutoConfig",
+    "AutoModelForCausalLM": "from transformers import AutoModelForCausalLM",
+    "AutoModelForSequenceClassification": "from transformers import AutoModelForSequenceClassification",
+    "load_dataset": "from datasets import load_dataset", "Path": "from pathlib import Path",
+    "dataclass": "from dataclasses import dataclass", "field": "from dataclasses import field",
+    "defaultdict": "from collections import defaultdict", "Counter": "from collections import Counter",
+    "OrderedDict": "from collections import OrderedDict", "deque": "from collections import deque",
+    "partial": "from functools import partial", "ABC": "from abc import ABC",
+    "abstractmethod": "from abc import abstractmethod",
+    **{t: f"from typing import {t}" for t in ("Any", "Callable", "Dict", "Iterable", "Iterator", "List",
+                                              "Mapping", "Optional", "Sequence", "Set", "Tuple", "Union")},
+}
+"""Names that mean one import in ML code, whatever the paper."""
+
+_ROUNDS = 3
+"""Most passes of demo-code dropping (dropping ``x = f(y)`` can leave ``print(x)`` undefined)."""
+
+
+def tidy(code: str, path: str, others: Mapping[str, str], *, entry: bool) -> tuple[str, list[str]]:
+    """``code`` of ``path`` with imports completed and (unless it is the ``entry`` point) demo code dropped.
+
+    Args:
+        code: The file's source.
+        path: Its path in the repository.
+        others: The repository's other files already written (path to source), whose top-level names may be
+            imported.
+        entry: Whether the file is the entry point (its module-level code is the program: never dropped).
+
+    Returns:
+        The source (unchanged when it does not parse) and one sentence per change.
+    """
+    changes: list[str] = []
+    code = _complete_imports(code, path, others, changes)
+    if not entry:
+        for _ in range(_ROUNDS):
+            code, dropped = _drop_demo(code, path)
+            if not dropped:
+                break
+            changes += dropped
+        code = _complete_imports(code, path, others, changes)
+    return code, changes
+
+
+def _undefined(code: str, path: str) -> list[tuple[str, int]] | None:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    return [(f.message.removeprefix("undefined name ").strip("'"), f.line) for f in undefined_names(tree, path)
+            if f.message.startswith("undefined name ")]
+
+
+def import_for(name: str, path: str, others: Mapping[str, str]) -> str | None:
+    """The one import statement that can mean ``name`` in ``path``, if there is exactly one."""
+    if name in CONVENTIONAL:
+        return CONVENTIONAL[name]
+    if name in STDLIB and not name.startswith("_"):
+        return f"import {name}"
+    owners = sorted(p for p, src in others.items()
+                    if p != path and p.endswith(".py") and name in (top_level_names(src) or ()))
+    return f"from {module_name(owners[0])} import {name}" if len(owners) == 1 else None
+
+
+def _complete_imports(code: str, path: str, others: Mapping[str, str], changes: list[str]) -> str:
+    missing = _undefined(code, path)
+    if not missing:
+        return code
+    statements: dict[str, list[str]] = {}
+    for name, _line in missing:
+        stmt = import_for(name, path, others)
+        if stmt and stmt not in statements:
+            statements[stmt] = [name]
+    if not statements:
+        return code
+    lines = code.splitlines(keepends=True)
+    at = _import_line(ast.parse(code))
+    lines[at:at] = [s + "\n" for s in statements]
+    changes.append(f"added {'; '.join(f'`{s}`' for s in statements)} for names used but never imported")
+    return "".join(lines)
+
+
+def _import_line(tree: ast.Module) -> int:
+    """The line index after the module's docstring, ``__future__`` imports and leading imports."""
+    at = 0
+    for i, node in enumerate(tree.body):
+        docstring = i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        if docstring or isinstance(node, ast.Import | ast.ImportFrom):
+            at = node.end_lineno or node.lineno
+        else:
+            break
+    return at
+
+
+def _drop_demo(code: str, path: str) -> tuple[str, list[str]]:
+    """Module-level statements (and a ``__main__`` block) that use undefined names, removed; what was removed."""
+    missing = _undefined(code, path)
+    if not missing:
+        return code, []
+    tree = ast.parse(code)
+    lines = code.splitlines(keepends=True)
+    bad = {line for _name, line in missing}
+    spans = []
+    for node in tree.body:
+        definition = isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Import
+                                | ast.ImportFrom)
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+        end = node.end_lineno or node.lineno
+        if not definition and any(start <= b <= end for b in bad):
+            spans.append((start, end))
+    if not spans:
+        return code, []
+    for start, end in reversed(spans):
+        del lines[start - 1:end]
+    names = sorted({n for n, line in missing if any(s <= line <= e for s, e in spans)})
+    where = ", ".join(f"{s}-{e}" if e > s else str(s) for s, e in spans)
+    return "".join(lines), [f"dropped module-level code at lines {where}, which used {', '.join(names)} "
+                            f"that nothing defines (it would fail on import)"]

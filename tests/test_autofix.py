@@ -1,0 +1,67 @@
+"""Deterministic fixes: imports with one meaning are completed, a library module's demo code is dropped."""
+
+from __future__ import annotations
+
+import ast
+
+from papercoder.verify.autofix import import_for, tidy
+from papercoder.verify.pysource import top_level_names
+from papercoder.verify.static import undefined_names
+
+
+def _undefined(code: str, path: str = "m.py") -> list[str]:
+    return [f.message for f in undefined_names(ast.parse(code), path)]
+
+
+def test_conventional_and_stdlib_names_are_imported_after_the_docstring_and_imports():
+    code = '"""Data."""\nimport os\n\n\ndef load(p):\n    return np.array(json.loads(os.fspath(p)))\n'
+    fixed, changes = tidy(code, "data.py", {}, entry=False)
+    assert fixed.startswith('"""Data."""\nimport os\nimport numpy as np\nimport json\n')
+    assert _undefined(fixed, "data.py") == []
+    assert len(changes) == 1 and "`import numpy as np`" in changes[0] and "`import json`" in changes[0]
+
+
+def test_a_name_one_repository_file_defines_is_imported_from_it():
+    others = {"dataset.py": "class TextDataset:\n    pass\n", "model.py": "class Net:\n    pass\n"}
+    code = "def build():\n    return TextDataset(), Net()\n"
+    fixed, _ = tidy(code, "main.py", others, entry=True)
+    assert "from dataset import TextDataset\n" in fixed and "from model import Net\n" in fixed
+    assert _undefined(fixed, "main.py") == []
+
+
+def test_a_name_two_files_define_or_nobody_knows_is_left_for_the_coder():
+    others = {"a.py": "def helper():\n    pass\n", "b.py": "def helper():\n    pass\n"}
+    assert import_for("helper", "main.py", others) is None
+    assert import_for("GPT3_5", "main.py", others) is None
+    code = "def go():\n    return helper() + GPT3_5\n"
+    fixed, changes = tidy(code, "main.py", others, entry=True)
+    assert fixed == code and changes == []
+
+
+def test_demo_code_at_module_level_of_a_library_module_is_dropped():
+    """Seen on Semantic Self-Consistency: `evaluate(responses, ...)` left after the definitions."""
+    code = ("def evaluate(responses, answers):\n    return sum(r == a for r, a in zip(responses, answers))\n\n\n"
+            "score = evaluate(responses, answers)\nprint(score)\n\n"
+            "if __name__ == '__main__':\n    print(evaluate(sample, sample))\n")
+    fixed, changes = tidy(code, "metrics.py", {}, entry=False)
+    assert "score" not in fixed and "__main__" not in fixed
+    assert "def evaluate(responses, answers):" in fixed
+    assert _undefined(fixed, "metrics.py") == []
+    assert changes and all(c.startswith("dropped module-level code") for c in changes)
+
+
+def test_the_entry_points_module_level_code_is_kept():
+    code = "def run(config):\n    return config\n\n\nrun(settings)\n"
+    fixed, changes = tidy(code, "main.py", {}, entry=True)
+    assert fixed == code and changes == []
+
+
+def test_working_code_is_left_exactly_as_it_was():
+    code = "import torch\n\n\ndef f(x):\n    return torch.relu(x)\n\n\nif __name__ == '__main__':\n    f(1)\n"
+    assert tidy(code, "m.py", {}, entry=False) == (code, [])
+
+
+def test_names_under_a_main_guard_are_not_what_a_module_defines():
+    code = "class Net:\n    pass\n\n\nif __name__ == '__main__':\n    demo = Net()\n"
+    assert top_level_names(code) == {"Net"}
+    assert import_for("Net", "main.py", {"model.py": code}) == "from model import Net"
