@@ -19,8 +19,10 @@ from papercoder.problems import Problem, record_problem, state_update
 from papercoder.runtime import context_of, workspace_of
 from papercoder.state import FileTask, PaperCoderState, file_task
 from papercoder.textblocks import fenced_blocks, unclosed_block
+from papercoder.verify.autofix import tidy
 from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, normalize
 from papercoder.verify.expectations import expectations
+from papercoder.verify.hints import hint
 from papercoder.verify.pysource import imports, module_name, top_level_names
 from papercoder.verify.static import undefined_names
 from papercoder.verify.trial import record as record_trial
@@ -31,11 +33,26 @@ _LANGS = {".py": "python", ".sh": "bash", ".yaml": "yaml", ".yml": "yaml", ".jso
 _PLACEHOLDER = re.compile(r"#\s*(TODO|FIXME)\b|raise NotImplementedError|your code here|implement (this|me)",
                           re.IGNORECASE)
 
-ENTRY_RULES = (
-    "- This file is the entry point. Parse the command-line options `--config` (default `config.yaml`) and\n"
-    "  `--smoke` (run one tiny step on small synthetic data with the config's `smoke` settings, for when the\n"
-    "  datasets or pretrained weights are not available), and run under `if __name__ == \"__main__\":`.\n"
-)
+ENTRY_RULES = """\
+- This file is the entry point. Import the repository's classes and functions; never define them again here.
+  Give it this shape (write `run` in full from the plan):
+
+  def run(config: dict, smoke: bool) -> None:
+      # build the data, model and training from `config`; with `smoke`, use tiny synthetic data
+      # (a few random examples, the config's `smoke` settings) and run one step, without downloads
+
+  def main() -> None:
+      parser = argparse.ArgumentParser()
+      parser.add_argument("--config", default="config.yaml")
+      parser.add_argument("--smoke", action="store_true")
+      args = parser.parse_args()
+      with open(args.config, encoding="utf-8") as f:
+          config = yaml.safe_load(f)
+      run(config, smoke=args.smoke)
+
+  if __name__ == "__main__":
+      main()
+"""
 
 
 def language(path: str) -> str:
@@ -101,14 +118,19 @@ def unknown_modules(code: str, path: str, planned: list[str], packages: list[str
 
 def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # noqa: ANN201
                 warnings: list[Problem], planned: list[str] | None = None,
-                packages: list[str] | None = None, rows: dict[str, Any] | None = None):
+                packages: list[str] | None = None, rows: dict[str, Any] | None = None, entry: bool = False):
     """The coder's answer check; the last try is accepted with its problems recorded, not re-asked.
 
+    Before the checks, :func:`~papercoder.verify.autofix.tidy` completes imports that have one meaning and drops
+    a library module's demo code (recorded as ``autofix``), so those never cost a re-ask.
     ``rows``: the file's rows of the interface table; a name it lacks is a problem (names beyond it are fine).
+    ``entry``: the file is the entry point (its module-level code is kept).
     """
+    fixed: list[str] = []
 
     def parse(reply: Reply) -> str:
         problems: list[str] = []
+        fixed.clear()
         code = extract_code(reply, path, problems).rstrip() + "\n"
         if not code.strip():
             raise AnswerError(f"the answer holds no code; write the whole of {path} in one fenced block")
@@ -117,6 +139,9 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
                 compile(code, path, "exec", dont_inherit=True)  # parses only; nothing is executed
             except SyntaxError as exc:
                 problems.append(f"the code does not compile: line {exc.lineno}: {exc.msg}")
+            else:
+                code, fixes = tidy(code, path, written, entry=entry)
+                fixed.extend(fixes)
             problems += [f"placeholder at {p}" for p in placeholder_problems(code)]
             problems += [f"it imports a name that does not exist: {p}" for p in undefined_imports(code, written)]
             problems += undefined_here(code, path)
@@ -134,7 +159,9 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
                 problems.append(f"it does not define what the interface table fixes for this file: "
                                 f"{', '.join(lacking)} (define them with exactly these names)")
         if problems and not reply.last:
+            fixed.clear()
             raise AnswerError("; ".join(problems[:8]) + ". Write the complete, working file.")
+        warnings.extend(Problem(stage="coder", file=path, kind="autofix", message=f) for f in fixed)
         warnings.extend(Problem(stage="coder", file=path, kind="code_problem", message=p,
                                 action="kept the last answer") for p in problems)
         return code
@@ -215,7 +242,8 @@ def _write(task: FileTask, ctx: RunContext, ws: Workspace, messages: list[BaseMe
     code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens("code"), code=True,
                parse=make_parser(path, configkeys.load(task["config_yaml"]), written_before(task, ws.repo), warnings,
                                  planned=list(task["dag"]["nodes"]), packages=_packages(task),
-                                 rows=interfaces.rows_of(task.get("interfaces"), path)),
+                                 rows=interfaces.rows_of(task.get("interfaces"), path),
+                                 entry=path == task["architecture"].get("entry_point")),
                messages=messages)
     ws.write_repo_file(path, code)
     record_problem(ws, *warnings)
@@ -233,7 +261,9 @@ def _rewrite(task: FileTask, ctx: RunContext, ws: Workspace, base: list[BaseMess
     record_problem(ws, Problem(stage="coder", file=path, kind="import_error" if what.startswith("Importing")
                                else "smoke_failed", message=error[-400:], action="the coder rewrote the file with "
                                "the traceback"))
-    feedback = fill("coder_feedback", what=what, error=error, file=path, lang=language(path) or "text")
+    modules = {module_name(p) for p in task["dag"]["nodes"] if p.endswith(".py")}
+    feedback = fill("coder_feedback", what=what, error=error, file=path, lang=language(path) or "text",
+                    hint=hint(error, modules))
     fence = f"```{language(path)}\n{code.rstrip()}\n```"
     return _write(task, ctx, ws, [*base, AIMessage(content=fence), HumanMessage(content=feedback)])
 

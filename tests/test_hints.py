@@ -1,0 +1,27 @@
+"""A plain sentence is added to tracebacks the embedded model misreads."""
+
+from __future__ import annotations
+
+from papercoder.verify.hints import hint
+
+REPO = {"model", "data.loader", "main"}
+
+
+def test_an_invented_name_from_a_package_is_called_what_it_is():
+    error = "Traceback ...\nImportError: cannot import name 'GPT3_5' from 'transformers' (/x/transformers/__init__.py)"
+    assert hint(error, REPO).startswith("The package `transformers` has no `GPT3_5`: remove that import")
+
+
+def test_a_name_a_repository_file_lacks_names_the_file():
+    error = "ImportError: cannot import name 'Trainer' from 'data.loader' (/repo/data/loader.py)"
+    assert hint(error, REPO).startswith("The repository file for `data.loader` does not define `Trainer`")
+
+
+def test_a_call_with_the_wrong_number_of_arguments():
+    error = "TypeError: main() takes 0 positional arguments but 1 was given"
+    assert hint(error, REPO) == ("`main()` is called with 1 positional arguments but defined with 0: make the call "
+                                 "and the definition agree.")
+
+
+def test_nothing_is_added_to_other_errors():
+    assert hint("NameError: name 'x' is not defined", REPO) == ""
