@@ -33,6 +33,9 @@ _LANGS = {".py": "python", ".sh": "bash", ".yaml": "yaml", ".yml": "yaml", ".jso
 _PLACEHOLDER = re.compile(r"#\s*(TODO|FIXME)\b|raise NotImplementedError|your code here|implement (this|me)",
                           re.IGNORECASE)
 
+_DOTTED_KEY = re.compile(r"""\[\s*["'][\w<>-]+\.[\w<>.-]+["']\s*\]""")
+"""A config read with a dotted path as one key (``config['data.<name>.split']``), copied from a spec."""
+
 ENTRY_RULES = """\
 - This file is the entry point. Import the repository's classes and functions; never define them again here.
   Give it this shape (write `run` in full from the plan):
@@ -153,7 +156,9 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
                                 f"(third-party packages of this plan: {', '.join(packages or []) or 'none'})")
             unknown = configkeys.unknown_in_code(code, config)
             if unknown:
-                problems.append(f"it reads config keys that config.yaml does not have: {', '.join(unknown)}")
+                dotted = ("; config.yaml is nested: read one key per subscript (`config[\"data\"][\"split\"]`), "
+                          "never a dotted path as one key" if _DOTTED_KEY.search(code) else "")
+                problems.append(f"it reads config keys that config.yaml does not have: {', '.join(unknown)}{dotted}")
             lacking = interfaces.missing_in(code, rows) if rows else []
             if lacking:
                 problems.append(f"it does not define what the interface table fixes for this file: "

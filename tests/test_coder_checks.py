@@ -30,3 +30,23 @@ def test_a_coder_that_uses_names_it_never_imported_is_asked_again(scripted, pape
     reask = [e for e in run["errors"] if e["kind"] == "reask" and e["file"] == "main.py"]
     assert len(reask) == 1 and "names that nothing defines or imports: 'TinyDataset' (line 5)" in reask[0]["problem"]
     assert "from data import run_data" in (Path(ctx.out_dir) / "repo/main.py").read_text()
+
+
+def test_a_dotted_config_path_read_as_one_key_is_explained():
+    """Seen on Semantic Self-Consistency: `config['data.<dataset_name>.split']`, copied from the analyst's spec,
+    re-asked twice with the same message."""
+    import pytest
+    from papercoder.agents.coder import make_parser
+
+    from papercoder.llm import AnswerError
+    from papercoder.llm.answers import Reply
+
+    parse = make_parser("data.py", {"data": {"svamp": {"split": "test"}}}, {}, [])
+    code = "```python\ndef load(config):\n    return config['data.<dataset_name>.split']\n```"
+    with pytest.raises(AnswerError, match="config keys that config.yaml does not have: data.<dataset_name>.split; "
+                       "config.yaml is nested: read one key per subscript"):
+        parse(Reply(text=code, parsed=None, finish_reason="stop", last=False))
+    plain = "```python\ndef load(config):\n    return config['data']['size']\n```"
+    with pytest.raises(AnswerError) as err:
+        parse(Reply(text=plain, parsed=None, finish_reason="stop", last=False))
+    assert "data.size" in str(err.value) and "nested" not in str(err.value)
