@@ -23,7 +23,7 @@ from papercoder.verify.autofix import tidy
 from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, normalize
 from papercoder.verify.expectations import expectations
 from papercoder.verify.hints import hint
-from papercoder.verify.pysource import imports, module_name, top_level_names
+from papercoder.verify.pysource import imports, module_name, runs_something, top_level_names
 from papercoder.verify.static import undefined_names
 from papercoder.verify.trial import record as record_trial
 from papercoder.verify.trial import requirements_of, try_import
@@ -56,6 +56,18 @@ ENTRY_RULES = """\
   if __name__ == "__main__":
       main()
 """
+
+
+def entry_problems(code: str) -> list[str]:
+    """What the entry point lacks to be run: something that runs when started (``--smoke`` the smoke run checks).
+
+    Seen on Semantic Self-Consistency: main.py only defined a class, so its smoke run "passed" doing nothing.
+    """
+    problems = []
+    if not runs_something(code):
+        problems.append('it is the entry point but does nothing when started: end it with `if __name__ == '
+                        '"__main__":` calling main(), which parses --config and --smoke and runs the experiment')
+    return problems
 
 
 def language(path: str) -> str:
@@ -146,6 +158,8 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
                 code, fixes = tidy(code, path, written, entry=entry)
                 fixed.extend(fixes)
             problems += [f"placeholder at {p}" for p in placeholder_problems(code)]
+            if entry:
+                problems += entry_problems(code)
             problems += [f"it imports a name that does not exist: {p}" for p in undefined_imports(code, written)]
             problems += undefined_here(code, path)
             invented = unknown_modules(code, path, planned or [], packages or [])

@@ -62,7 +62,11 @@ def logic_answer(deps: dict[str, list[str]], packages: list[str] | None = None) 
 
 def code_for(path: str, deps: list[str]) -> str:
     imports = "\n".join(f"import {d[:-3].replace('/', '.')}" for d in deps)
-    return f"```python\n{imports}\n\n\ndef run_{path[:-3].replace('/', '_')}():\n    return {len(deps)}\n```"
+    body = f"def run_{path[:-3].replace('/', '_')}():\n    return {len(deps)}\n"
+    if path == "main.py":  # the entry point runs when started and takes --smoke
+        imports = "import sys\n" + imports
+        body += '\n\nif __name__ == "__main__":\n    SMOKE = "--smoke" in sys.argv\n    run_main()\n'
+    return f"```python\n{imports}\n\n\n{body}```"
 
 
 class Script:

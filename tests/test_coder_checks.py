@@ -21,9 +21,9 @@ def test_a_coder_that_uses_names_it_never_imported_is_asked_again(scripted, pape
 
     script, model, context = scripted
     script.code_overrides["main.py"] = [
-        "```python\nimport train\n\n\ndef main():\n    return TinyDataset(), train.run_train()\n```",
+        "```python\nimport train\n\n\ndef main():\n    return TinyDataset(), train.run_train()\n\n\nmain()\n```",
         "```python\nimport train\nfrom data import run_data\n\n\ndef main():\n"
-        "    return run_data(), train.run_train()\n```"]
+        "    return run_data(), train.run_train()\n\n\nmain()\n```"]
     ctx = context()
     build_graph().compile().invoke({"paper": str(paper_file)}, context=ctx)
     run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
@@ -50,3 +50,28 @@ def test_a_dotted_config_path_read_as_one_key_is_explained():
     with pytest.raises(AnswerError) as err:
         parse(Reply(text=plain, parsed=None, finish_reason="stop", last=False))
     assert "data.size" in str(err.value) and "nested" not in str(err.value)
+
+
+def test_an_entry_point_that_does_nothing_when_started_is_asked_again_and_found_by_the_static_check(tmp_path):
+    """Seen on Semantic Self-Consistency: main.py only defined a class (the interface table's example)."""
+    import pytest
+    from papercoder.agents.coder import make_parser
+
+    from papercoder.llm import AnswerError
+    from papercoder.llm.answers import Reply
+    from papercoder.verify.static import check_repo
+
+    idle = "class Net:\n    def forward(self, x):\n        return x\n"
+    parse = make_parser("main.py", {}, {}, [], entry=True)
+    with pytest.raises(AnswerError, match="entry point but does nothing when started"):
+        parse(Reply(text=f"```python\n{idle}```", parsed=None, finish_reason="stop", last=False))
+    runs = idle + "\n\nif __name__ == '__main__':\n    Net().forward(1)\n"
+    assert parse(Reply(text=f"```python\n{runs}```", parsed=None, finish_reason="stop", last=False)) == runs
+    assert make_parser("model.py", {}, {}, [])(Reply(text=f"```python\n{idle}```", parsed=None,
+                                                     finish_reason="stop", last=False)) == idle
+    (tmp_path / "main.py").write_text(idle)
+    (tmp_path / "reproduce.sh").write_text("python main.py --config config.yaml \"$@\"\n")
+    found = [f for f in check_repo(tmp_path) if f.kind == "entry_point"]
+    assert len(found) == 1 and found[0].file == "main.py" and found[0].blocking
+    (tmp_path / "main.py").write_text(runs)
+    assert not [f for f in check_repo(tmp_path) if f.kind == "entry_point"]

@@ -415,7 +415,8 @@ def test_truncated_code_reasked_then_kept_on_last_try(scripted, paper_file):
 def test_requirements_gain_pyyaml_when_code_imports_it(scripted, paper_file):
     script, model, context = scripted
     script.logic = [logic_answer(script.deps, packages=["numpy", "numpy", "os", "torch>=2.0"])]
-    script.code_overrides["main.py"] = ["```python\nimport yaml\n\n\ndef run_main():\n    return yaml\n```"]
+    script.code_overrides["main.py"] = ["```python\nimport yaml\n\n\ndef run_main():\n    return yaml\n\n\n"
+                                        "run_main()\n```"]
     ctx = context()
     run_graph(paper_file, ctx)
     from pathlib import Path

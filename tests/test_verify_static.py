@@ -28,7 +28,8 @@ SEEDED = {
                 "def main(config):\n"
                 "    lr = config['training']['lr_rate']\n"     # defect: config key training.lr_rate
                 "    epochs = config['training']['epochs']\n"
-                "    return Net(), Dense(), load(config), lr, epochs\n"),
+                "    return Net(), Dense(), load(config), lr, epochs\n\n\n"
+                "if __name__ == '__main__':\n    main({})\n"),
 }
 DEFECTS = {("main.py", "missing_requirement", 1), ("main.py", "undefined_name", 2),
            ("main.py", "missing_module", 3), ("main.py", "config_key", 9),

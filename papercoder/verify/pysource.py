@@ -45,6 +45,19 @@ def top_level_names(code: str) -> set[str] | None:
     return names
 
 
+def runs_something(code: str) -> bool:
+    """Whether running ``code`` as a script does something: a ``__main__`` block or a module-level call.
+
+    True when it does not parse (the syntax check says what is wrong).
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return True
+    return any((isinstance(n, ast.If) and _is_main_guard(n)) or (isinstance(n, ast.Expr)
+               and isinstance(n.value, ast.Call)) for n in tree.body)
+
+
 def _is_main_guard(node: ast.If) -> bool:
     """``if __name__ == "__main__":``."""
     test = node.test

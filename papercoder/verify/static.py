@@ -20,7 +20,7 @@ from pyflakes import messages as pyflakes_messages
 from papercoder import configkeys
 from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, requirement_names
 from papercoder.verify.findings import Finding
-from papercoder.verify.pysource import imports, module_name, top_level_names
+from papercoder.verify.pysource import imports, module_name, runs_something, top_level_names
 
 MAX_FILES = 500
 """Most Python files read; a larger repository is checked in part (and says so)."""
@@ -167,4 +167,9 @@ def _check_reproduce(repo: Path) -> list[Finding]:
         if m and not (repo / m.group(1)).is_file():
             out.append(Finding(file="reproduce.sh", line=i, kind="entry_point",
                                message=f"runs {m.group(1)}, which the repository does not have"))
+        elif m and not runs_something((repo / m.group(1)).read_text(errors="replace")):
+            out.append(Finding(file=m.group(1), kind="entry_point",
+                               message=f"reproduce.sh runs {m.group(1)}, which does nothing when started: it needs "
+                               "a main() that parses --config and --smoke and runs the experiment, called under "
+                               "`if __name__ == \"__main__\":`"))
     return out
