@@ -147,7 +147,39 @@ def debug_file(*, state: dict[str, Any], ctx: RunContext, ws: Workspace, repo: P
     edits = ask(ctx=ctx, ws=ws, node="debugger", file=path, max_tokens=ctx.max_tokens("code"), code=True,
                 parse=parse, messages=[*messages, HumanMessage(content=request)])
     record_problem(ws, *(Problem(stage="debugger", file=path, kind="repair", message=note) for note in notes))
-    return edits, apply_edits(repo, edits, allowed)
+    before = _python_texts(repo, allowed)
+    return edits, _compiling(repo, apply_edits(repo, edits, allowed), before)
+
+
+def _python_texts(repo: Path, paths: set[str]) -> dict[str, str]:
+    return {p: (repo / p).read_text(encoding="utf-8") for p in paths if p.endswith(".py") and (repo / p).is_file()}
+
+
+def _compiling(repo: Path, results: list[EditResult], before: dict[str, str]) -> list[EditResult]:
+    """The results, with the edits of a file that compiled before them and does not after undone.
+
+    Seen on Semantic Self-Consistency: a fuzzy-placed edit left ``data.py`` with an empty class body; the round
+    then counted fewer blocking findings (the file's other findings could no longer be seen) and was kept.
+    """
+    broken: dict[str, str] = {}
+    for path, text in before.items():
+        now = (repo / path).read_text(encoding="utf-8") if (repo / path).is_file() else text
+        if now == text or not _compiles(text, path):
+            continue
+        try:
+            compile(now, path, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            (repo / path).write_text(text, encoding="utf-8")
+            broken[path] = f"the edits left {path} not compiling (line {exc.lineno}: {exc.msg}); undone"
+    return [EditResult(r.path, False, broken[r.path]) if r.applied and r.path in broken else r for r in results]
+
+
+def _compiles(text: str, path: str) -> bool:
+    try:
+        compile(text, path, "exec", dont_inherit=True)
+    except SyntaxError:
+        return False
+    return True
 
 
 def _repair(state: PaperCoderState, ctx: RunContext, ws: Workspace, path: str, findings: list[Finding],

@@ -204,3 +204,30 @@ def test_a_missing_module_is_written_from_what_its_importers_expect(scripted, pa
     assert run["verification"]["after"]["blocking"] == 0 and run["verification"]["after"]["modules_importing"] == 5
     assert any(e["kind"] == "missing_module" and e["file"] == "helpers.py" and "importers expect" in e["action"]
                for e in run["errors"])
+
+
+def test_an_edit_that_leaves_the_file_not_compiling_is_undone(scripted, paper_file):
+    """Seen on Semantic Self-Consistency: a fuzzy-placed edit left data.py with an empty class body, and the
+    round, counting fewer blocking findings (the broken file hid its others), was kept."""
+    script, _model, context = scripted
+    script.code_overrides["model.py"] = [f"```python\n{BROKEN_MODEL}```"]
+    script.debug_answers["model.py"] = ["model.py\n<<<<<<< SEARCH\ndef run_model():\n    return 0\n=======\n"
+                                        "def run_model():\nreturn 0\n>>>>>>> REPLACE\n"]
+    ctx = context(verify=True, repair_rounds=1)
+    _run(paper_file, ctx)
+    run = _run_json(ctx)
+    assert (Path(ctx.out_dir) / "repo/model.py").read_text() == BROKEN_MODEL
+    failed = [e["problem"] for e in run["errors"] if e.get("kind") == "edit_failed"]
+    assert any("left model.py not compiling" in p and "undone" in p for p in failed)
+    assert run["verification"]["after"]["compiling"] == run["verification"]["before"]["compiling"]
+
+
+def test_a_round_is_worse_when_fewer_files_compile_or_import_even_with_fewer_findings():
+    from papercoder.verify.nodes import made_worse
+
+    before = {"blocking": 12, "compiling": 5, "modules_importing": 2, "smoke": "failed"}
+    assert made_worse(before, {**before, "blocking": 10, "compiling": 4}) == "lowered the files compiling from 5 to 4"
+    assert "modules importing from 2 to 1" in made_worse(before, {**before, "blocking": 10, "modules_importing": 1})
+    assert made_worse({**before, "smoke": "passed"}, {**before, "smoke": "failed"}).startswith("broke the smoke")
+    assert made_worse(before, {**before, "blocking": 13}).startswith("raised the blocking findings from 12 to 13")
+    assert made_worse(before, {**before, "blocking": 3, "modules_importing": 4}) == ""

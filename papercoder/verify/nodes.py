@@ -29,6 +29,22 @@ def _entry(state: PaperCoderState) -> str:
     return (state.get("architecture") or {}).get("entry_point", "main.py")
 
 
+def made_worse(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """How a repair round made the repository worse, or ``""``.
+
+    Worse is more blocking findings, fewer files compiling or modules importing, or a smoke run that passed and
+    now fails. Fewer blocking findings alone is not better: a file that stops parsing hides its other findings.
+    """
+    for key, what in (("compiling", "files compiling"), ("modules_importing", "modules importing")):
+        if (after.get(key) or 0) < (before.get(key) or 0):
+            return f"lowered the {what} from {before[key]} to {after.get(key) or 0}"
+    if before.get("smoke") == "passed" and after.get("smoke") != "passed":
+        return "broke the smoke run, which passed before"
+    if after["blocking"] > before["blocking"]:
+        return f"raised the blocking findings from {before['blocking']} to {after['blocking']}"
+    return ""
+
+
 def verify_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Check the repository (static, then in the sandbox); record the round in ``artifacts/verify/``."""
     ctx = context_of(runtime)
@@ -46,11 +62,11 @@ def verify_node(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[st
     kept = repairs[-1].pop("snapshot", None) if repairs else None
     snap = snapshot.load(ws.root, kept)
     before = done["rounds"][-1] if done["rounds"] else None
-    if snap is not None and before is not None and report["blocking"] > before["report"]["blocking"]:
+    worse = made_worse(before["report"], report) if before is not None else ""
+    if snap is not None and worse:
         # The last repair made things worse: put the repository back as it was before it, and stop there.
         snapshot.restore(repo_of(state), snap)
-        message = (f"repair round {len(repairs) - 1} raised the blocking findings from "
-                   f"{before['report']['blocking']} to {report['blocking']}; its edits were undone")
+        message = f"repair round {len(repairs) - 1} {worse}; its edits were undone"
         record_problem(ws, Problem(stage="verify", kind="repair_undone", message=message))
         repairs[-1]["undone"] = True
         record = {**before, "round": k, "undone": message}
