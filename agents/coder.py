@@ -19,7 +19,7 @@ from papercoder.problems import Problem, record_problem, state_update
 from papercoder.runtime import context_of, workspace_of
 from papercoder.state import FileTask, PaperCoderState, file_task
 from papercoder.textblocks import fenced_blocks, unclosed_block
-from papercoder.verify.autofix import tidy
+from papercoder.verify.autofix import alias_missing, tidy
 from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, normalize
 from papercoder.verify.expectations import expectations
 from papercoder.verify.hints import hint
@@ -273,6 +273,23 @@ def _packages(task: FileTask) -> list[str]:
     return list((task.get("logic_design") or {}).get("required_packages", []))
 
 
+def _alias_until_imported(task: FileTask, ctx: RunContext, ws: Workspace, code: str, trial: Any) -> tuple[str, Any]:
+    """Invented transformers classes replaced by their auto classes (:func:`alias_missing`), one per try.
+
+    While the import fails for that reason (at most 4 times): no model call for a fix with one meaning.
+    """
+    path = task["file"]
+    for _ in range(4):
+        if trial.ok or trial.not_ours or (fixed := alias_missing(code, trial.error)) is None:
+            break
+        code, change = fixed
+        ws.write_repo_file(path, code)
+        record_problem(ws, Problem(stage="coder", file=path, kind="autofix", message=change))
+        trial = try_import(ws.repo, path, code, requirements_of(_packages(task)), install=ctx.install)
+        record_trial(ws, path, "import", trial)
+    return code, trial
+
+
 def _rewrite(task: FileTask, ctx: RunContext, ws: Workspace, base: list[BaseMessage], code: str, what: str,
              error: str) -> str:
     """The file written again whole, with the error its code raised shown (once)."""
@@ -317,6 +334,7 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if ctx.verify and path.endswith(".py"):
         trial = try_import(ws.repo, path, code, requirements_of(_packages(task)), install=ctx.install)
         record_trial(ws, path, "import", trial)
+        code, trial = _alias_until_imported(task, ctx, ws, code, trial)
         if not trial.ok and not trial.not_ours:
             code = _rewrite(task, ctx, ws, base, code, f"Importing `{path}` in the repository", trial.error)
     return {"code": {path: text_hash(code)}, **state_update(ws)}

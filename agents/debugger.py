@@ -21,7 +21,7 @@ from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
 from papercoder.textblocks import fenced_blocks
 from papercoder.verify import snapshot
-from papercoder.verify.autofix import tidy
+from papercoder.verify.autofix import alias_missing, tidy, unused_uninstallable
 from papercoder.verify.distributions import like_known_package
 from papercoder.verify.edits import Edit, EditResult, apply_edits, parse_edits
 from papercoder.verify.findings import Finding
@@ -246,13 +246,39 @@ def _tidy(state: PaperCoderState, ws: Workspace, findings: list[Finding]) -> tup
             sources[path] = code
             changed.add(path)
             record_problem(ws, *(Problem(stage="debugger", file=path, kind="autofix", message=f) for f in fixes))
-    left = [f for f in findings if not (f.kind == "name_error" and f.file in changed)]
-    for path in sorted(changed):
+    for f in findings:
+        if f.kind in ("import_error", "smoke_failed") and f.file in sources \
+                and (fixed := alias_missing(sources[f.file], f.message)) is not None:
+            sources[f.file] = fixed[0]
+            ws.write_repo_file(f.file, fixed[0])
+            changed.add(f.file)
+            record_problem(ws, Problem(stage="debugger", file=f.file, kind="autofix", message=fixed[1]))
+    requirements = _drop_unused_uninstallable(ws, findings, sources)
+    left = [f for f in findings if not (f.kind == "name_error" and f.file in changed)
+            and not (f.kind == "uninstallable_requirement" and requirements)]
+    changed |= requirements
+    for path in sorted(p for p in changed if p in sources):
         try:
             left += undefined_names(ast.parse(sources[path]), path)
         except SyntaxError:
             continue
     return changed, left
+
+
+def _drop_unused_uninstallable(ws: Workspace, findings: list[Finding], sources: dict[str, str]) -> set[str]:
+    """requirements.txt without the lines that could not be installed and that no file imports (recorded)."""
+    failed = [f.message.split(" could not be installed", 1)[0] for f in findings
+              if f.kind == "uninstallable_requirement"]
+    path = ws.repo / "requirements.txt"
+    if not failed or not path.is_file():
+        return set()
+    text, dropped = unused_uninstallable(path.read_text(encoding="utf-8"), failed, sources)
+    if not dropped:
+        return set()
+    ws.write_repo_file("requirements.txt", text)
+    record_problem(ws, Problem(stage="debugger", file="requirements.txt", kind="autofix",
+                               message=f"dropped {', '.join(dropped)}: not installable, and no file imports it"))
+    return {"requirements.txt"}
 
 
 def debugger(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -278,7 +304,8 @@ def debugger(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
             for p in created]
     ws.write_artifact(f"verify/round-{k}-edits.json", log)
     results = [r for e in log for r in e["results"]]
-    changed = tidied | {r["path"] for r in results if r["applied"] and r["path"].endswith(".py")}
+    changed = {p for p in tidied if p.endswith(".py")} | {r["path"] for r in results
+                                                          if r["applied"] and r["path"].endswith(".py")}
     repair = {"round": k, "snapshot": kept, "files": [e["file"] for e in log],
               "applied": len(tidied) + sum(r["applied"] for r in results),
               "failed": sum(not r["applied"] for r in results)}

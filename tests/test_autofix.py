@@ -65,3 +65,33 @@ def test_names_under_a_main_guard_are_not_what_a_module_defines():
     code = "class Net:\n    pass\n\n\nif __name__ == '__main__':\n    demo = Net()\n"
     assert top_level_names(code) == {"Net"}
     assert import_for("Net", "main.py", {"model.py": code}) == "from model import Net"
+
+
+def test_an_invented_transformers_class_is_imported_as_its_auto_class():
+    """Seen on Semantic Self-Consistency: `from transformers import GPT3ForCausalLM, ...` in three files."""
+    from papercoder.verify.autofix import alias_missing
+
+    code = ("import torch\nfrom transformers import (GPT3ForCausalLM,\n    AutoTokenizer, GPT4Tokenizer as Tok)\n\n\n"
+            "def load(name):\n    return GPT3ForCausalLM.from_pretrained(name), Tok.from_pretrained(name)\n")
+    error = "ImportError: cannot import name 'GPT3ForCausalLM' from 'transformers' (/x/transformers/__init__.py)"
+    fixed, change = alias_missing(code, error)
+    assert fixed.splitlines()[1] == ("from transformers import AutoModelForCausalLM as GPT3ForCausalLM, AutoTokenizer, "
+                                     "GPT4Tokenizer as Tok")
+    assert fixed.splitlines()[2] == "" and "return GPT3ForCausalLM.from_pretrained(name)" in fixed
+    assert change == "`GPT3ForCausalLM` does not exist in transformers: imported `AutoModelForCausalLM` under that name"
+    again, _ = alias_missing(fixed, error.replace("GPT3ForCausalLM", "GPT4Tokenizer"))
+    assert "AutoTokenizer as Tok" in again
+    assert alias_missing(code, "ImportError: cannot import name 'pipeline_x' from 'transformers'") is None
+    assert alias_missing(code, "ImportError: cannot import name 'GPT3Model' from 'transformers'") is None  # not here
+    assert alias_missing(code, "NameError: name 'x' is not defined") is None
+
+
+def test_uninstallable_requirements_no_file_imports_are_dropped_the_others_kept():
+    from papercoder.verify.autofix import unused_uninstallable
+
+    requirements = "torch\nbert-base-uncased\nroberta_base==1.0\nnosuchpkg\n# a comment\n"
+    sources = {"m.py": "import torch\nimport nosuchpkg\n", "bad.py": "def (:\n"}
+    text, dropped = unused_uninstallable(requirements, ["bert-base-uncased", "roberta_base==1.0", "nosuchpkg"],
+                                         sources)
+    assert dropped == ["bert-base-uncased", "roberta-base"]
+    assert text == "torch\nnosuchpkg\n# a comment\n"

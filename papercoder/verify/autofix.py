@@ -15,10 +15,11 @@ comes back as one sentence, which the caller records.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 
-from papercoder.verify.distributions import STDLIB
-from papercoder.verify.pysource import module_name, top_level_names
+from papercoder.verify.distributions import STDLIB, distribution_of, name_of
+from papercoder.verify.pysource import imports, module_name, top_level_names
 from papercoder.verify.static import undefined_names
 
 CONVENTIONAL = {
@@ -147,3 +148,61 @@ def _drop_demo(code: str, path: str) -> tuple[str, list[str]]:
     where = ", ".join(f"{s}-{e}" if e > s else str(s) for s, e in spans)
     return "".join(lines), [f"dropped module-level code at lines {where}, which used {', '.join(names)} "
                             f"that nothing defines (it would fail on import)"]
+
+
+_CANNOT_IMPORT = re.compile(r"cannot import name '(\w+)' from '(transformers)'")
+_AUTO = [(re.compile(p), auto) for p, auto in (
+    (r"\w+ForCausalLM$", "AutoModelForCausalLM"), (r"\w+LMHeadModel$", "AutoModelForCausalLM"),
+    (r"\w+ForSequenceClassification$", "AutoModelForSequenceClassification"),
+    (r"\w+ForMaskedLM$", "AutoModelForMaskedLM"), (r"\w+ForSeq2SeqLM$", "AutoModelForSeq2SeqLM"),
+    (r"\w+ForConditionalGeneration$", "AutoModelForSeq2SeqLM"),
+    (r"\w+ForTokenClassification$", "AutoModelForTokenClassification"),
+    (r"\w+ForQuestionAnswering$", "AutoModelForQuestionAnswering"),
+    (r"\w+Tokenizer(Fast)?$", "AutoTokenizer"), (r"\w+Config$", "AutoConfig"), (r"\w+Model$", "AutoModel"))]
+"""transformers classes a small model invents (``GPT3ForCausalLM``, ``GPT4Tokenizer``), and the auto class that
+loads the same kind of model by name (``from_pretrained`` takes the same arguments)."""
+
+
+def alias_missing(code: str, error: str) -> tuple[str, str] | None:
+    """``code`` importing the auto class in place of a transformers class the error says does not exist.
+
+    ``from transformers import GPT3ForCausalLM`` becomes ``from transformers import AutoModelForCausalLM as
+    GPT3ForCausalLM``: every use keeps working as ``GPT3ForCausalLM.from_pretrained(name)``. None when the error
+    is another one, the name has no auto class, or ``code`` does not hold that import.
+    """
+    m = _CANNOT_IMPORT.search(error)
+    if not m:
+        return None
+    name, module = m.groups()
+    auto = next((a for pattern, a in _AUTO if pattern.match(name)), None)
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    node = next((n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == module and n.level == 0
+                 and any(a.name == name for a in n.names)), None)
+    if auto is None or node is None or name == auto:
+        return None
+    node.names = [ast.alias(auto, a.asname or name) if a.name == name else a for a in node.names]
+    lines = code.splitlines(keepends=True)
+    lines[node.lineno - 1:node.end_lineno] = [ast.unparse(node) + "\n"]
+    return "".join(lines), f"`{name}` does not exist in {module}: imported `{auto}` under that name"
+
+
+def unused_uninstallable(requirements: str, failed: list[str], sources: Mapping[str, str]) -> tuple[str, list[str]]:
+    """requirements.txt without the lines that could not be installed and that no file imports.
+
+    Seen on Semantic Self-Consistency: ``bert-base-uncased``, ``roberta-base`` (model names) listed as packages.
+    A failed line some file imports stays: it is a real finding.
+    """
+    imported: set[str] = set()
+    for text in sources.values():
+        try:
+            imported |= {distribution_of(i.module) for i in imports(ast.parse(text), "")}
+        except SyntaxError:
+            continue
+    drop = {name_of(f) for f in failed} - imported
+    kept = [line for line in requirements.splitlines()
+            if not line.strip() or line.lstrip().startswith(("#", "-")) or name_of(line.strip()) not in drop]
+    dropped = sorted(drop & {name_of(line.strip()) for line in requirements.splitlines() if line.strip()})
+    return ("\n".join(kept) + "\n" if kept else ""), dropped
