@@ -156,6 +156,8 @@ class _Design:
             self.approach = approach
         files = self.read_files(text, secs)
         entry = _entry_point(files)
+        if not self.files_ok and files and entry is not None and len(files) > self.max_files:
+            files = self.without_redundant(files, entry)
         if not self.files_ok and files:
             if entry is not None and len(files) <= self.max_files:
                 self.files, self.files_ok = files, True
@@ -176,6 +178,23 @@ class _Design:
         if not self.files:
             raise AnswerError(self.reask(problems))
         return self.assemble()
+
+    def without_redundant(self, files: list[FileEntry], entry: str) -> list[FileEntry]:
+        """``files`` within the limit by leaving out what the repository has elsewhere, when that is enough.
+
+        A ``config.py`` (or ``settings.py``, ``constants.py``) duplicates config.yaml, and a ``utils.py`` (or
+        ``helpers.py``) holds what its callers can define: seen on the Transformer, a 6-file list with
+        ``config.py`` for a limit of 5 cost two re-asks (4.5 minutes). Otherwise ``files`` as they are.
+        """
+        order = [f for name in REDUNDANT for f in files if f.path.rsplit("/", 1)[-1] == name and f.path != entry]
+        drop = order[:len(files) - self.max_files]
+        if len(files) - len(drop) > self.max_files:
+            return files
+        self.notes.append(Problem(stage="architect", file=", ".join(f.path for f in drop), kind="repair",
+                                  message=f"the file list had {len(files)} files for a limit of {self.max_files}; "
+                                          f"left out {', '.join(f.path for f in drop)} (config.yaml and the "
+                                          "calling files hold what it would)"))
+        return [f for f in files if f not in drop]
 
     def missing(self) -> list[str]:
         problems = []
@@ -239,6 +258,10 @@ class _Design:
         return Architecture(implementation_approach=self.approach or "(not stated)", files=files,
                             entry_point=entry_point, class_diagram=self.diagrams.get("class", ""),
                             sequence_diagram=self.diagrams.get("sequence", ""))
+
+
+REDUNDANT = ("config.py", "configs.py", "settings.py", "constants.py", "utils.py", "helpers.py", "util.py")
+"""Files a plan over its size limit can leave out first, in this order."""
 
 
 def _entry_point(files: list[FileEntry]) -> str | None:

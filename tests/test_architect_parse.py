@@ -113,3 +113,22 @@ def test_no_file_list_after_every_try_still_fails(tmp_path):
     with pytest.raises(AnswerError, match="Missing: '## File list'"):
         parse(_reply("## Program call flow\nnothing", 2, last=True))
 
+
+
+def test_a_list_over_the_limit_by_a_redundant_config_py_is_trimmed_without_a_reask(tmp_path):
+    """Seen on the Transformer: 6 files with config.py for a limit of 5, asked again twice (4.5 minutes)."""
+    six = RUNAWAY.replace("- `- data.py`: handles data loading and preprocessing",
+                          "- `- data.py`: data\n- `- config.py`: the hyperparameters\n- `- utils.py`: masks\n"
+                          "- `- train.py`: the training loop")
+    refused: list = []
+    parse = make_parser(tmp_path, 5, refused)
+    with pytest.raises(AnswerError, match=r"Accepted: the file list \(main.py, model.py, data.py, utils.py, "
+                       r"train.py\) and the class diagram. Still missing: '## Program call flow'"):
+        parse(_reply(six, 0))  # (this answer has no sequence diagram: only that is asked again)
+    arch = parse(_reply(six, 1, last=True))
+    assert [f.path for f in arch.files] == ["main.py", "model.py", "data.py", "utils.py", "train.py"]
+    assert any("left out config.py" in e.message for e in refused)
+    seven = six.replace("- `- train.py`: the training loop", "- `- train.py`: loop\n- `- eval.py`: BLEU\n"
+                        "- `- beam.py`: search")
+    with pytest.raises(AnswerError, match="it has 8 files; use at most 5"):
+        make_parser(tmp_path, 5, [])(_reply(seven, 0))
