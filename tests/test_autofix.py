@@ -95,3 +95,14 @@ def test_uninstallable_requirements_no_file_imports_are_dropped_the_others_kept(
                                          sources)
     assert dropped == ["bert-base-uncased", "roberta-base"]
     assert text == "torch\nnosuchpkg\n# a comment\n"
+
+
+def test_a_bare_name_a_method_uses_is_read_from_self_when_the_class_keeps_it():
+    """Seen on Semantic Self-Consistency: `self.config = config` in `load(self)`, re-asked three times."""
+    code = ("class Config:\n    def __init__(self, config):\n        self.config = config\n\n"
+            "    def load(self):\n        self.config = config\n        return config['a'], helper\n\n\n"
+            "def outside():\n    return config\n")
+    fixed, changes = tidy(code, "metrics.py", {}, entry=False)
+    assert "        self.config = self.config\n        return self.config['a'], helper\n" in fixed
+    assert "def outside():\n    return config\n" in fixed  # not in a method of that class: left for the coder
+    assert changes[0] == "read config as self.config in methods of the class that keeps it"

@@ -63,6 +63,7 @@ def tidy(code: str, path: str, others: Mapping[str, str], *, entry: bool) -> tup
         The source (unchanged when it does not parse) and one sentence per change.
     """
     changes: list[str] = []
+    code = _self_attributes(code, path, changes)
     code = _complete_imports(code, path, others, changes)
     if not entry:
         for _ in range(_ROUNDS):
@@ -72,6 +73,35 @@ def tidy(code: str, path: str, others: Mapping[str, str], *, entry: bool) -> tup
             changes += dropped
         code = _complete_imports(code, path, others, changes)
     return code, changes
+
+
+def _self_attributes(code: str, path: str, changes: list[str]) -> str:
+    """A bare name a method uses but nothing defines, which its class keeps as ``self.<name>``, read from there.
+
+    Seen on Semantic Self-Consistency: ``self.config = config`` in ``load(self)`` after ``__init__`` stored
+    ``self.config``; the coder was asked three times about the undefined ``config`` and never fixed it.
+    """
+    missing = {name for name, _line in _undefined(code, path) or ()}
+    if not missing:
+        return code
+    spots: list[tuple[int, int, str]] = []
+    for cls in (n for n in ast.walk(ast.parse(code)) if isinstance(n, ast.ClassDef)):
+        kept = {t.attr for t in ast.walk(cls) if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)
+                and t.value.id == "self" and isinstance(t.ctx, ast.Store)}
+        for method in (m for m in cls.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)):
+            if not method.args.args or method.args.args[0].arg != "self":
+                continue
+            spots += [(n.lineno, n.col_offset, n.id) for n in ast.walk(method)
+                      if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in missing & kept]
+    if not spots:
+        return code
+    lines = code.splitlines(keepends=True)
+    for line, col, _name in sorted(spots, reverse=True):
+        text = lines[line - 1]
+        lines[line - 1] = text[:col] + "self." + text[col:]
+    names = sorted({name for _l, _c, name in spots})
+    changes.append(f"read {', '.join(names)} as self.{' / self.'.join(names)} in methods of the class that keeps it")
+    return "".join(lines)
 
 
 def _undefined(code: str, path: str) -> list[tuple[str, int]] | None:
