@@ -1,9 +1,13 @@
-"""The planning subgraph: (ingest) -> planner -> architect -> logic designer -> config writer -> DAG -> interfaces."""
+"""The planning subgraph.
+
+(ingest) -> planner -> (checklist writer) -> architect -> logic designer -> config writer -> DAG -> interfaces.
+"""
 
 from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 from papercoder.agents.architect import architect
+from papercoder.agents.checklist_writer import after_planner, checklist_writer
 from papercoder.agents.config_writer import config_writer
 from papercoder.agents.interface_designer import interface_designer
 from papercoder.agents.logic_designer import logic_designer
@@ -28,7 +32,9 @@ def build_planning() -> StateGraph:
     g.add_conditional_edges(START, lambda state: "planner" if has_paper(state) else "ingest",
                             ["planner", "ingest"])
     g.add_edge("ingest", "planner")
-    g.add_edge("planner", "architect")
+    g.add_node("checklist_writer", checklist_writer)
+    g.add_conditional_edges("planner", after_planner, ["checklist_writer", "architect"])
+    g.add_edge("checklist_writer", "architect")
     g.add_edge("architect", "logic_designer")
     g.add_edge("logic_designer", "config_writer")
     g.add_edge("config_writer", "build_dag")

@@ -148,6 +148,12 @@ class RunContext:
         default="", metadata={"description": "'planning' or 'analysis': end the run after that stage.",
                               "commands": ("run",)}
     )
+    checklist: bool = field(
+        default=True,
+        metadata={"description": "Extract the paper's requirements checklist after the plan (quotes checked against "
+                  "the paper) and trace each item to the code.",
+                  "commands": ("run", "batch")},
+    )
     verify: bool = field(
         default=True,
         metadata={"description": "Check the repository after coding: static checks, then imports and a smoke run "

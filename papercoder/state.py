@@ -65,6 +65,8 @@ class PaperCoderState(TypedDict):
     paper_rest: NotRequired[str]
     paper_info: NotRequired[dict[str, Any]]
     plan: NotRequired[str]
+    checklist: NotRequired[dict[str, Any]]
+    """The paper's requirements (``papercoder.checklist``): ``items`` with ids, ``dropped`` with the reason."""
     architecture: NotRequired[dict[str, Any]]
     logic_design: NotRequired[dict[str, Any]]
     logic_reasks: NotRequired[list[str]]

@@ -86,6 +86,15 @@ class Script:
         self.fix_answers: dict[str, list[str]] = {}
         """Coder answers to an error its file raised, by file (the last one repeats; default: as written first)."""
         self.feedback_requests: list[str] = []
+        self.checklist = {1: [("component", "TinyNet, two layers", "TinyNet has a hidden layer of 8 units with ReLU",
+                               ""),
+                              ("loss", "Cross-entropy loss", "The loss is cross entropy", "")],
+                          2: [("hyperparameter", "SGD learning rate 0.05",
+                               "trained with SGD at learning rate 0.05", "0.05"),
+                              ("hyperparameter", "Batch size 16", "for 3 epochs with batch size 16", "16"),
+                              ("data", "Iris dataset", "on the Iris dataset", "")],
+                          3: [("metric", "Accuracy on a 20% test split", "evaluate accuracy on a 20% test split", "")]}
+        """Checklist items by part: (kind, requirement, quote, value)."""
 
     def interfaces(self) -> str:
         """The interface table's rows: each file but main.py defines run_<name>() (as code_for writes it)."""
@@ -112,6 +121,10 @@ class Script:
             return code_for(m.group(1), self.deps.get(m.group(1), []))
         if "Request 1 of the planning" in req:
             return self.plan
+        m = re.search(r"Request: the requirements checklist, part (\d)", req)
+        if m:
+            return json.dumps({"items": [{"kind": k, "requirement": r, "quote": q, "section": "", "value": v}
+                                         for k, r, q, v in self.checklist.get(int(m.group(1)), [])]})
         if "Request 2 of the planning" in req:
             return self.architecture
         if "Request 3 of the planning" in req:

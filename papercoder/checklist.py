@@ -1,0 +1,145 @@
+"""The paper's requirements checklist: what the model extracted, kept only where the paper says it.
+
+Each item has an id (``R1``, ``R2``...), a kind (:data:`KINDS`), a one-line requirement, the paper's own words as
+a quote with its section, and for a hyperparameter the value as stated. A quote is checked against the ingested
+paper text deterministically (:func:`find_quote`: case, whitespace, hyphenation and typography ignored; ``...``
+splits it into fragments found in order): an item whose quote is not in the paper is dropped and counted, and so
+is a hyperparameter whose value is not in its quote. Nothing on the list is invented.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+KINDS = ("component", "loss", "algorithm", "hyperparameter", "data", "experiment", "metric", "result")
+"""Component; loss or objective; algorithm step; hyperparameter; dataset and preprocessing; experiment; metric;
+figure or table to reproduce."""
+
+Kind = Literal["component", "loss", "algorithm", "hyperparameter", "data", "experiment", "metric", "result"]
+
+MIN_QUOTE = 12
+"""Characters a quote needs (after normalising) to say anything checkable."""
+
+
+class ItemAnswer(BaseModel):
+    """One requirement as the model gives it (bounded for small models)."""
+
+    kind: Kind
+    requirement: str = Field(max_length=200, description="What the code must do or hold, in one line.")
+    quote: str = Field(max_length=300, description="The paper's own words that state it, copied exactly.")
+    section: str = Field(default="", max_length=80, description="The paper section the quote is in.")
+    value: str = Field(default="", max_length=40, description="For a hyperparameter: its value as stated.")
+
+
+class ChecklistAnswer(BaseModel):
+    """The model's requirements for one part of the paper."""
+
+    items: list[ItemAnswer] = Field(max_length=20)
+
+
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+                         "\u2212": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def normalize(text: str) -> str:
+    """Text for matching.
+
+    NFKC, lowercase, typographic dashes and quotes plain, line-end hyphenation joined, Markdown emphasis and math
+    markers removed, whitespace collapsed.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES).lower()
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
+    text = re.sub(r"[*_`$\\{}]", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _fragments(quote: str) -> list[str]:
+    parts = re.split(r"\s*(?:\.\.\.|\u2026|\[\.\.\.\])\s*", normalize(quote).strip(" \"'"))
+    return [p.strip(" .,;:") for p in parts if p.strip(" .,;:")]
+
+
+def find_quote(quote: str, paper: str) -> bool:
+    """Whether ``quote`` is in ``paper``: each ``...``-separated fragment, in order, after :func:`normalize`."""
+    fragments = _fragments(quote)
+    if not fragments or sum(len(f) for f in fragments) < MIN_QUOTE:
+        return False
+    at = 0
+    for fragment in fragments:
+        at = paper.find(fragment, at)
+        if at < 0:
+            return False
+        at += len(fragment)
+    return True
+
+
+def value_in(value: str, quote: str) -> bool:
+    """Whether a hyperparameter's ``value`` is written in its ``quote`` (numbers compared as numbers)."""
+    value, quote = normalize(value), normalize(quote)
+    if not value:
+        return False
+    if value in quote:
+        return True
+    numbers = set(_numbers(quote))
+    return bool(_numbers(value)) and all(n in numbers for n in _numbers(value))
+
+
+def _numbers(text: str) -> list[float]:
+    out = []
+    for m in re.finditer(r"(\d+(?:\.\d+)?)(?:\s*(?:e|x ?10\^?|×10\^?)\s*(-?\d+))?", text.replace(",", "")):
+        try:
+            out.append(float(m.group(1)) * (10 ** int(m.group(2)) if m.group(2) else 1))
+        except (OverflowError, ValueError):
+            continue
+    return out
+
+
+def verified(answers: Iterable[ItemAnswer], paper: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The items whose quote (and, for a hyperparameter, value) is in the paper, and the dropped ones with why."""
+    text = normalize(paper)
+    kept, dropped = [], []
+    for a in answers:
+        item = {k: (v.strip() if isinstance(v, str) else v) for k, v in a.model_dump().items()}
+        if not find_quote(item["quote"], text):
+            dropped.append({**item, "reason": "quote not in the paper"})
+        elif item["kind"] == "hyperparameter" and not value_in(item["value"], item["quote"]):
+            dropped.append({**item, "reason": "value not in its quote"})
+        else:
+            kept.append(item)
+    return kept, dropped
+
+
+def deduplicated(items: Iterable[dict[str, Any]], threshold: float = 0.85) -> list[dict[str, Any]]:
+    """``items`` without repeats: the same quote, or the same kind with a near-identical requirement."""
+    out: list[dict[str, Any]] = []
+    for item in items:
+        quote, req = normalize(item["quote"]), normalize(item["requirement"])
+        if any(normalize(o["quote"]) == quote or (o["kind"] == item["kind"] and difflib.SequenceMatcher(
+                None, normalize(o["requirement"]), req).ratio() >= threshold) for o in out):
+            continue
+        out.append(item)
+    return out
+
+
+def numbered(items: Iterable[dict[str, Any]], start: int = 1) -> list[dict[str, Any]]:
+    """Items with ids ``R<start>``, ``R<start+1>``... in order."""
+    return [{"id": f"R{i}", **{k: v for k, v in item.items() if k != "id"}} for i, item in enumerate(items, start)]
+
+
+def render(checklist: dict[str, Any]) -> str:
+    """``checklist.md``: one table row per item, then what was dropped."""
+    rows = ["| id | kind | requirement | value | files | quote (section) |", "|---|---|---|---|---|---|"]
+    for it in checklist.get("items", []):
+        quote = it["quote"].replace("|", "\\|")
+        where = f" ({it['section']})" if it.get("section") else ""
+        rows.append(f"| {it['id']} | {it['kind']} | {it['requirement'].replace('|', '/')} | {it.get('value', '')} "
+                    f"| {', '.join(it.get('files', []))} | \u201c{quote}\u201d{where} |")
+    dropped = checklist.get("dropped", [])
+    tail = [f"\n{len(dropped)} item(s) dropped:"] + [f"- {d['kind']}: {d['requirement']} ({d['reason']})"
+                                                   for d in dropped] if dropped else []
+    return "# Requirements checklist\n\n" + "\n".join(rows + tail) + "\n"

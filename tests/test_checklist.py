@@ -1,0 +1,63 @@
+"""The checklist keeps only what the paper says: quotes found in its text, values found in their quotes."""
+
+from __future__ import annotations
+
+from papercoder.checklist import ItemAnswer, deduplicated, find_quote, normalize, numbered, render, value_in, verified
+
+PAPER = """## 5.3 Training
+We used the Adam optimizer with $\\beta_1 = 0.9$, $\\beta_2 = 0.98$ and warm-
+up steps of 4000. We apply dropout to the output of each sub-layer, with a rate of **P_drop = 0.1**.
+Label smoothing of value 0.1 was employed during training.
+"""
+
+
+def test_a_quote_is_found_despite_case_hyphenation_markup_and_ellipses():
+    text = normalize(PAPER)
+    assert find_quote("warmup steps of 4000", text)
+    assert find_quote("with a rate of P_drop = 0.1", text)
+    assert find_quote("We used the Adam optimizer ... label smoothing of value 0.1", text)
+    assert find_quote("\u201cLabel smoothing of value 0.1 was employed\u201d", text)
+
+
+def test_an_invented_or_reordered_quote_is_not_found():
+    text = normalize(PAPER)
+    assert not find_quote("We trained for 100 epochs", text)
+    assert not find_quote("label smoothing of value 0.1 ... We used the Adam optimizer", text)
+    assert not find_quote("0.1", text)  # too short to check anything
+
+
+def test_a_hyperparameter_value_must_be_in_its_quote():
+    assert value_in("4000", "warmup_steps of 4000")
+    assert value_in("1e-4", "a learning rate of 0.0001")
+    assert not value_in("4096", "a hidden size of 1024")
+    assert not value_in("", "anything")
+
+
+def test_verified_drops_invented_quotes_and_values_and_says_why():
+    answers = [
+        ItemAnswer(kind="hyperparameter", requirement="Dropout rate 0.1", quote="with a rate of P_drop = 0.1",
+                   section="5.3", value="0.1"),
+        ItemAnswer(kind="hyperparameter", requirement="Train 100 epochs", quote="We trained for 100 epochs",
+                   value="100"),
+        ItemAnswer(kind="hyperparameter", requirement="Warmup 8000", quote="warmup steps of 4000", value="8000"),
+        ItemAnswer(kind="component", requirement="Adam optimizer", quote="We used the Adam optimizer"),
+    ]
+    kept, dropped = verified(answers, PAPER)
+    assert [k["requirement"] for k in kept] == ["Dropout rate 0.1", "Adam optimizer"]
+    assert [d["reason"] for d in dropped] == ["quote not in the paper", "value not in its quote"]
+
+
+def test_repeats_are_removed_and_ids_given_in_order():
+    items = [{"kind": "loss", "requirement": "Label smoothing 0.1", "quote": "label smoothing of value 0.1"},
+             {"kind": "loss", "requirement": "Label smoothing of 0.1", "quote": "Label smoothing of value 0.1 was"},
+             {"kind": "component", "requirement": "Adam", "quote": "We used the Adam optimizer"}]
+    out = numbered(deduplicated(items))
+    assert [(i["id"], i["requirement"]) for i in out] == [("R1", "Label smoothing 0.1"), ("R2", "Adam")]
+
+
+def test_the_markdown_shows_every_item_and_what_was_dropped():
+    md = render({"items": numbered([{"kind": "metric", "requirement": "BLEU | on newstest", "quote": "BLEU",
+                                     "section": "6", "files": ["eval.py"]}]),
+                 "dropped": [{"kind": "hyperparameter", "requirement": "epochs", "reason": "quote not in the paper"}]})
+    assert "| R1 | metric | BLEU / on newstest |  | eval.py |" in md
+    assert "1 item(s) dropped:\n- hyperparameter: epochs (quote not in the paper)" in md

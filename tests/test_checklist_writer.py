@@ -1,0 +1,55 @@
+"""The checklist writer with the scripted model: items by part, quotes checked, ids, artifacts, an off switch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from papercoder import build_graph
+
+
+def _plan(paper_file, ctx) -> dict:
+    return build_graph().compile().invoke({"paper": str(paper_file)}, context=ctx)
+
+
+def test_the_checklist_holds_what_the_paper_says_and_drops_the_rest(scripted, paper_file):
+    script, model, context = scripted
+    script.checklist[2].append(("hyperparameter", "Train for 100 epochs", "We train for 100 epochs", "100"))
+    script.checklist[2].append(("hyperparameter", "Hidden size 16", "a hidden layer of 8 units", "16"))
+    ctx = context(stop_after="planning")
+    _plan(paper_file, ctx)
+    root = Path(ctx.out_dir)
+    data = json.loads((root / "artifacts/checklist.json").read_text())
+    assert [(i["id"], i["kind"]) for i in data["items"]] == [
+        ("R1", "component"), ("R2", "loss"), ("R3", "hyperparameter"), ("R4", "hyperparameter"), ("R5", "data"),
+        ("R6", "metric")]
+    assert data["items"][2]["value"] == "0.05"
+    assert [(d["requirement"], d["reason"]) for d in data["dropped"]] == [
+        ("Train for 100 epochs", "quote not in the paper"), ("Hidden size 16", "value not in its quote")]
+    md = (root / "artifacts/checklist.md").read_text()
+    assert "| R3 | hyperparameter | SGD learning rate 0.05 | 0.05 |" in md and "2 item(s) dropped" in md
+    calls = [c for c in model.calls if "Request: the requirements checklist" in str(c["messages"][-1].content)]
+    assert len(calls) == 3
+    # Each call continues the planner's conversation: the paper, the plan, then the request.
+    planner_call = next(c for c in model.calls if "Request 1 of the planning" in str(c["messages"][-1].content))
+    for c in calls:
+        assert [m.content for m in c["messages"][:len(planner_call["messages"])]] == \
+            [m.content for m in planner_call["messages"]]
+        assert c["messages"][len(planner_call["messages"])].content == script.plan.strip()
+
+
+def test_a_part_whose_quotes_are_all_invented_is_asked_again(scripted, paper_file):
+    script, model, context = scripted
+    script.checklist[3] = [("metric", "F1 score", "We report the F1 score on the test set", "")]
+    _plan(paper_file, context(stop_after="planning"))
+    reasks = [c for c in model.calls if "none of the quotes is in the paper" in str(c["messages"][-1].content)]
+    assert len(reasks) == 1
+
+
+def test_the_checklist_can_be_switched_off(scripted, paper_file):
+    _script, model, context = scripted
+    ctx = context(stop_after="planning", checklist=False)
+    result = _plan(paper_file, ctx)
+    assert not (Path(ctx.out_dir) / "artifacts/checklist.json").exists()
+    assert not any("requirements checklist" in str(c["messages"][-1].content) for c in model.calls)
+    assert result["out_dir"]
