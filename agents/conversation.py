@@ -84,8 +84,18 @@ def _request(step: str, state: PaperCoderState, ctx: RunContext, full_paper: boo
         return fill("architect", max_files=ctx.effective_max_files())
     if step == "logic_designer":
         files = ", ".join(f["path"] for f in state["architecture"]["files"])
-        return fill("logic_designer", files=files)
+        return fill("logic_designer", files=files, checklist=checklist_request(state.get("checklist")))
     return prompt("config_writer")
+
+
+def checklist_request(data: dict[str, Any] | None) -> str:
+    """The logic designer's part about the checklist: assign each item to files ("" without a checklist)."""
+    items = (data or {}).get("items") or []
+    if not items:
+        return ""
+    listed = "\n".join(f"  - {i['id']} ({i['kind']}): {i['requirement']}" for i in items)
+    return ('\n  Each entry also has "items": the ids of the requirements below that the file implements. Every '
+            f"requirement belongs to at least one file.\n  The requirements:\n{listed}")
 
 
 def _answer(step: str, state: PaperCoderState) -> str:

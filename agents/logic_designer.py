@@ -9,15 +9,15 @@ from typing import Any
 from langgraph.runtime import Runtime
 from papercoder.agents.conversation import planning_messages
 
-from papercoder import depgraph
+from papercoder import checklist, depgraph
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
-from papercoder.problems import state_update
+from papercoder.problems import Problem, record_problem, state_update
 from papercoder.runtime import context_of, workspace_of
 from papercoder.schemas import FileLogic, LogicDesign, LogicDesignAnswer, logic_design_answer
 from papercoder.state import PaperCoderState
-from papercoder.workspace import normalize_rel
+from papercoder.workspace import Workspace, normalize_rel
 
 _STDLIB = set(sys.stdlib_module_names)
 
@@ -72,7 +72,8 @@ def repair(files: list[str], descriptions: dict[str, str], answer: LogicDesignAn
             repairs.append(f"dropped repeated task for {path}")
             continue
         seen.add(path)
-        tasks.append(FileLogic(path=path, logic=t.logic, depends_on=[normalize_rel(d) for d in t.depends_on]))
+        tasks.append(FileLogic(path=path, logic=t.logic, depends_on=[normalize_rel(d) for d in t.depends_on],
+                               items=[i.strip().upper() for i in t.items]))
     for f in files:
         if f not in seen:
             repairs.append(f"added missing task for {f} from the architecture")
@@ -90,6 +91,7 @@ def logic_designer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict
     descriptions = {f["path"]: f.get("description", "") for f in state["architecture"]["files"]}
     named: list[str] = []
     entry_point = state["architecture"]["entry_point"]
+    items = (state.get("checklist") or {}).get("items") or []
 
     def parse(reply: Reply) -> LogicDesignAnswer:
         answer = reply.parsed
@@ -99,6 +101,9 @@ def logic_designer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict
             deps = {normalize_rel(t.path): [normalize_rel(d) for d in t.depends_on] for t in answer.tasks}
             found = coverage_problems(files, answer) + depgraph.problems(
                 [normalize_rel(t.path) for t in answer.tasks], deps, entry_point=entry_point)
+            if lost := checklist.unassigned(items, answer.tasks):
+                found.append(f"these requirements belong to no file: {', '.join(lost)}; add each id to the "
+                             f'"items" of the file that implements it')
             if found:
                 named.extend(found)
                 raise AnswerError("; ".join(found[:12]))
@@ -110,4 +115,20 @@ def logic_designer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict
     design = repair(files, descriptions, answer)
     data = design.model_dump()
     ws.write_artifact("logic_design.json", data)
-    return {"logic_design": data, "logic_reasks": named, **state_update(ws)}
+    update: dict[str, Any] = {"logic_design": data, "logic_reasks": named}
+    if items:
+        update["checklist"] = assigned_checklist(state["checklist"], data, entry_point, ws)
+    return {**update, **state_update(ws)}
+
+
+def assigned_checklist(data: dict[str, Any], design: dict[str, Any], entry_point: str, ws: Workspace) -> dict[
+        str, Any]:
+    """The checklist with each item's files, from the tasks' ``items`` and the rule for the rest (recorded)."""
+    items, placed = checklist.assign(data["items"], design["tasks"], entry_point)
+    for sentence in placed:
+        record_problem(ws, Problem(stage="logic_designer", kind="checklist_unassigned", message=sentence,
+                                   action="assigned by the rule: the file sharing most words, else the entry point"))
+    out = {**data, "items": items}
+    ws.write_artifact("checklist.json", out)
+    ws.write_artifact("checklist.md", checklist.render(out))
+    return out

@@ -143,3 +143,47 @@ def render(checklist: dict[str, Any]) -> str:
     tail = [f"\n{len(dropped)} item(s) dropped:"] + [f"- {d['kind']}: {d['requirement']} ({d['reason']})"
                                                    for d in dropped] if dropped else []
     return "# Requirements checklist\n\n" + "\n".join(rows + tail) + "\n"
+
+
+_WORD = re.compile(r"[a-z][a-z0-9]{2,}")
+_COMMON = frozenset("the and for with from that this each into are its use using used all per".split())
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(normalize(text).replace("_", " ")) if w not in _COMMON}
+
+
+def unassigned(items: list[dict[str, Any]], tasks: Iterable[Any]) -> list[str]:
+    """Ids of ``items`` that no task (a :class:`~papercoder.schemas.FileLogic` or its dict) lists."""
+    listed = {i.strip().upper() for t in tasks for i in (t["items"] if isinstance(t, dict) else t.items)}
+    return [i["id"] for i in items if i["id"].upper() not in listed]
+
+
+def assign(items: list[dict[str, Any]], tasks: list[dict[str, Any]], entry_point: str) -> tuple[
+        list[dict[str, Any]], list[str]]:
+    """Each item with the files that implement it; tasks' ``items`` kept, the rest placed by the stated rule.
+
+    The rule for an item no task lists: the file whose path and logic share the most words with the item's
+    requirement and quote; with no word shared, the entry point.
+
+    Returns:
+        The items with ``files`` set, and one sentence per item placed by the rule.
+    """
+    ids = {i["id"] for i in items}
+    files: dict[str, list[str]] = {i["id"]: [] for i in items}
+    for t in tasks:
+        for ref in t.get("items", []):
+            ref = ref.strip().upper()
+            if ref in ids and t["path"] not in files[ref]:
+                files[ref].append(t["path"])
+    placed = []
+    for item in items:
+        if files[item["id"]]:
+            continue
+        want = _words(item["requirement"] + " " + item["quote"])
+        scores = [(len(want & _words(t["path"] + " " + t.get("logic", ""))), -k, t["path"])
+                  for k, t in enumerate(tasks)]
+        best = max(scores, default=(0, 0, entry_point))
+        files[item["id"]] = [best[2] if best[0] > 0 else entry_point]
+        placed.append(f"{item['id']} assigned to {files[item['id']][0]} by the rule (no file listed it)")
+    return [{**i, "files": files[i["id"]]} for i in items], placed

@@ -44,6 +44,11 @@ class FileLogic(BaseModel):
         max_length=10,
         description="Other files of the list whose classes or functions this file imports.",
     )
+    items: list[str] = Field(
+        default_factory=list,
+        max_length=40,
+        description="Ids of the requirements checklist's items this file implements (e.g. 'R3').",
+    )
 
 
 class LogicDesignAnswer(BaseModel):

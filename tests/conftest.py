@@ -95,12 +95,29 @@ class Script:
                               ("data", "Iris dataset", "on the Iris dataset", "")],
                           3: [("metric", "Accuracy on a 20% test split", "evaluate accuracy on a 20% test split", "")]}
         """Checklist items by part: (kind, requirement, quote, value)."""
+        self.assignments: dict[str, list[str]] | None = None
+        """Checklist ids by file in the logic design (None: every id the request lists goes to the last file)."""
 
     def interfaces(self) -> str:
         """The interface table's rows: each file but main.py defines run_<name>() (as code_for writes it)."""
         return json.dumps({"files": [{"path": f, "classes": [],
                                       "functions": [{"name": f"run_{f[:-3].replace('/', '_')}", "params": []}]}
                                      for f in self.deps if f != "main.py"]})
+
+    def _with_items(self, answer: str, request: str) -> str:
+        """The logic answer with the checklist's ids assigned (when the request lists requirements)."""
+        ids = re.findall(r"^  - (R\d+) \(", request, re.MULTILINE)
+        try:
+            data = json.loads(answer)
+        except ValueError:
+            return answer
+        if not ids or not isinstance(data, dict) or not data.get("tasks"):
+            return answer
+        for t in data["tasks"]:
+            t.setdefault("items", (self.assignments or {}).get(t.get("path"), []))
+        if self.assignments is None:
+            data["tasks"][-1]["items"] = ids
+        return json.dumps(data)
 
     def __call__(self, messages):
         req = last_request(messages)
@@ -129,7 +146,7 @@ class Script:
             return self.architecture
         if "Request 3 of the planning" in req:
             n = sum(1 for m in messages if str(m.content).startswith("That answer cannot be used"))
-            return self.logic[min(n, len(self.logic) - 1)]
+            return self._with_items(self.logic[min(n, len(self.logic) - 1)], req)
         if "Request 4 of the planning" in req:
             return self.config
         if "Request 5: the interface table" in req:

@@ -53,3 +53,29 @@ def test_the_checklist_can_be_switched_off(scripted, paper_file):
     assert not (Path(ctx.out_dir) / "artifacts/checklist.json").exists()
     assert not any("requirements checklist" in str(c["messages"][-1].content) for c in model.calls)
     assert result["out_dir"]
+
+
+def test_the_logic_design_assigns_items_and_an_unassigned_one_is_named_then_placed_by_the_rule(scripted, paper_file):
+    script, model, context = scripted
+    script.assignments = {"model.py": ["R1", "R2"], "data.py": ["R5"], "train.py": ["r3"]}
+    ctx = context(stop_after="planning")
+    _plan(paper_file, ctx)
+    reask = [str(c["messages"][-1].content) for c in model.calls
+             if "belong to no file" in str(c["messages"][-1].content)]
+    assert len(reask) == 1 and "these requirements belong to no file: R4, R6" in reask[0]
+    data = json.loads((Path(ctx.out_dir) / "artifacts/checklist.json").read_text())
+    files = {i["id"]: i["files"] for i in data["items"]}
+    assert files["R1"] == files["R2"] == ["model.py"] and files["R5"] == ["data.py"] and files["R3"] == ["train.py"]
+    # R4 "Batch size 16 / for 3 epochs with batch size 16" shares no word with any file's logic: the entry point.
+    assert files["R4"] == ["main.py"]
+    run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
+    problems = [e for e in run["errors"] if e.get("kind") == "checklist_unassigned"]
+    assert {p["problem"].split()[0] for p in problems} == {"R4", "R6"}
+
+
+def test_the_logic_request_lists_the_requirements(scripted, paper_file):
+    _script, model, context = scripted
+    _plan(paper_file, context(stop_after="planning"))
+    req = next(str(c["messages"][-1].content) for c in model.calls
+               if "Request 3 of the planning" in str(c["messages"][-1].content))
+    assert "  - R3 (hyperparameter): SGD learning rate 0.05" in req and '"items"' in req
