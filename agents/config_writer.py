@@ -9,14 +9,16 @@ import yaml
 from langgraph.runtime import Runtime
 from papercoder.agents.conversation import planning_messages
 
+from papercoder import checklist
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
 from papercoder.papertexts import paper_texts
-from papercoder.problems import state_update
+from papercoder.problems import Problem, record_problem, state_update
 from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
 from papercoder.textblocks import first_block, unclosed_block
+from papercoder.workspace import Workspace
 
 NOT_STATED = "not stated in the paper"
 
@@ -97,16 +99,40 @@ def _norm_number(text: str) -> str:
         return text
 
 
+def checked_against(items: list[dict[str, Any]], ws: Workspace):  # noqa: ANN201
+    """:func:`parse_config`, then the checklist's hyperparameters.
+
+    One missing or with another value than the paper's is named in a re-ask; on the last try, recorded.
+    """
+
+    def parse(reply: Reply) -> str:
+        text = parse_config(reply)
+        found = checklist.hyperparameters_in_config(items, text)
+        by_id = {i["id"]: i for i in items}
+        bad = [f"{k} ({by_id[k]['requirement']} = {by_id[k]['value']}: {f['status'].replace('_', ' ')})"
+               for k, f in found.items() if f["status"] in ("missing", "wrong_value")]
+        if bad and not reply.last:
+            raise AnswerError("config.yaml lacks the paper's value of these hyperparameters: " + "; ".join(bad)
+                              + ". Add each as a key with exactly that value and its id as the comment on its line")
+        record_problem(ws, *(Problem(stage="config_writer", kind="hyperparameter_missing", message=b,
+                                     action="kept the config; coverage reports it") for b in bad))
+        return text
+
+    return parse
+
+
 def config_writer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """Write ``repo/config.yaml`` and an audit of values the paper does not state."""
     ctx = context_of(runtime)
     ws = workspace_of(state)
+    items = (state.get("checklist") or {}).get("items") or []
     config = ask(ctx=ctx, ws=ws, node="config_writer", messages=planning_messages(state, ctx, "config_writer"),
-                 parse=parse_config, max_tokens=ctx.max_tokens("config"))
+                 parse=checked_against(items, ws), max_tokens=ctx.max_tokens("config"))
     unverified = unverified_values(config, paper_texts(state)["paper_md"])
     config = mark(config, unverified)
     ws.write_repo_file("config.yaml", config)
     ws.write_artifact("config.yaml", config)
-    ws.write_artifact("config_check.json", {"unverified_values": unverified})
+    ws.write_artifact("config_check.json", {"unverified_values": unverified,
+                                            "hyperparameters": checklist.hyperparameters_in_config(items, config)})
     ws.update_run(config_unverified_values=len(unverified))
     return {"config_yaml": config, **state_update(ws)}

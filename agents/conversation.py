@@ -85,7 +85,7 @@ def _request(step: str, state: PaperCoderState, ctx: RunContext, full_paper: boo
     if step == "logic_designer":
         files = ", ".join(f["path"] for f in state["architecture"]["files"])
         return fill("logic_designer", files=files, checklist=checklist_request(state.get("checklist")))
-    return prompt("config_writer")
+    return fill("config_writer", hyperparameters=hyperparameter_request(state.get("checklist")))
 
 
 def checklist_request(data: dict[str, Any] | None) -> str:
@@ -96,6 +96,16 @@ def checklist_request(data: dict[str, Any] | None) -> str:
     listed = "\n".join(f"  - {i['id']} ({i['kind']}): {i['requirement']}" for i in items)
     return ('\n  Each entry also has "items": the ids of the requirements below that the file implements. Every '
             f"requirement belongs to at least one file.\n  The requirements:\n{listed}")
+
+
+def hyperparameter_request(data: dict[str, Any] | None) -> str:
+    """The config writer's part about the checklist's hyperparameters ("" without any)."""
+    items = [i for i in (data or {}).get("items") or [] if i["kind"] == "hyperparameter"]
+    if not items:
+        return ""
+    listed = "\n".join(f"  - {i['id']}: {i['requirement']} = {i['value']}" for i in items)
+    return ("- Each of the paper's hyperparameters below gets a key with exactly this value and its id as the "
+            f"comment on its line (`lr: 0.05  # R3`):\n{listed}\n")
 
 
 def _answer(step: str, state: PaperCoderState) -> str:

@@ -187,3 +187,36 @@ def assign(items: list[dict[str, Any]], tasks: list[dict[str, Any]], entry_point
         files[item["id"]] = [best[2] if best[0] > 0 else entry_point]
         placed.append(f"{item['id']} assigned to {files[item['id']][0]} by the rule (no file listed it)")
     return [{**i, "files": files[i["id"]]} for i in items], placed
+
+
+_CONFIG_LINE = re.compile(r"^\s*([\w.-]+)\s*:\s*([^#\n]*?)\s*(?:#(.*))?$")
+
+
+def same_value(stated: str, written: str) -> bool:
+    """Whether a config value ``written`` is the paper's ``stated`` value (numbers compared as numbers)."""
+    a, b = normalize(stated).strip("'\" "), normalize(written).strip("'\" ")
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    na, nb = _numbers(a), _numbers(b)
+    return bool(na) and na == nb
+
+
+def hyperparameters_in_config(items: list[dict[str, Any]], config_text: str) -> dict[str, dict[str, Any]]:
+    """Each hyperparameter item's place in config.yaml: ``{"status", "line", "key"}`` by id.
+
+    ``status``: ``ok`` (a line tagged with the id holds the paper's value), ``untagged`` (no tagged line, but a
+    line holds the value), ``wrong_value`` (the tagged line holds another value) or ``missing``.
+    """
+    lines = [(n, m) for n, line in enumerate(config_text.splitlines(), 1) if (m := _CONFIG_LINE.match(line))]
+    out = {}
+    for item in (i for i in items if i["kind"] == "hyperparameter"):
+        tag = re.compile(rf"\b{re.escape(item['id'])}\b", re.IGNORECASE)
+        tagged = [(n, m) for n, m in lines if m.group(3) and tag.search(m.group(3))]
+        good = [(n, m) for n, m in tagged if same_value(item["value"], m.group(2))]
+        loose = [(n, m) for n, m in lines if same_value(item["value"], m.group(2))]
+        status, hit = ("ok", good[0]) if good else ("wrong_value", tagged[0]) if tagged else \
+            ("untagged", loose[0]) if loose else ("missing", None)
+        out[item["id"]] = {"status": status, "line": hit[0] if hit else None, "key": hit[1].group(1) if hit else None}
+    return out

@@ -77,7 +77,8 @@ class Script:
                              "main.py": ["train.py"]}
         self.architecture = architecture_answer(list(self.deps))
         self.logic = [logic_answer(self.deps)]
-        self.config = "```yaml\ntraining:\n  lr: 0.05\n  epochs: 3\n  batch_size: 16\nsmoke:\n  steps: 1\n```"
+        self.config = ("```yaml\ntraining:\n  lr: 0.05  # R3\n  epochs: 3\n  batch_size: 16  # R4\nsmoke:\n"
+                       "  steps: 1\n```")
         self.plan = "## Method\n" + "TinyNet is a two-layer perceptron. " * 10
         self.code_overrides: dict[str, list[str]] = {}
         self.debug_answers: dict[str, list[str]] = {}

@@ -61,3 +61,20 @@ def test_the_markdown_shows_every_item_and_what_was_dropped():
                  "dropped": [{"kind": "hyperparameter", "requirement": "epochs", "reason": "quote not in the paper"}]})
     assert "| R1 | metric | BLEU / on newstest |  | eval.py |" in md
     assert "1 item(s) dropped:\n- hyperparameter: epochs (quote not in the paper)" in md
+
+
+def test_hyperparameters_are_found_in_config_by_their_id_and_value():
+    from papercoder.checklist import hyperparameters_in_config, same_value
+
+    items = [{"id": "R1", "kind": "hyperparameter", "value": "0.05"},
+             {"id": "R2", "kind": "hyperparameter", "value": "3 epochs"},
+             {"id": "R3", "kind": "hyperparameter", "value": "16"},
+             {"id": "R4", "kind": "hyperparameter", "value": "1e-4"},
+             {"id": "R5", "kind": "component", "value": ""}]
+    config = "training:\n  lr: 0.05  # R1\n  epochs: 5  # R2\n  batch_size: 16\nsmoke:\n  steps: 1\n"
+    found = hyperparameters_in_config(items, config)
+    assert found == {"R1": {"status": "ok", "line": 2, "key": "lr"},
+                     "R2": {"status": "wrong_value", "line": 3, "key": "epochs"},
+                     "R3": {"status": "untagged", "line": 4, "key": "batch_size"},
+                     "R4": {"status": "missing", "line": None, "key": None}}
+    assert same_value("1e-4", "0.0001") and same_value("Adam", "adam") and not same_value("0.1", "0.01")

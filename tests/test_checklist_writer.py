@@ -79,3 +79,20 @@ def test_the_logic_request_lists_the_requirements(scripted, paper_file):
     req = next(str(c["messages"][-1].content) for c in model.calls
                if "Request 3 of the planning" in str(c["messages"][-1].content))
     assert "  - R3 (hyperparameter): SGD learning rate 0.05" in req and '"items"' in req
+
+
+def test_config_writer_is_given_the_hyperparameters_and_a_missing_one_is_named_once(scripted, paper_file):
+    script, model, context = scripted
+    script.config = "```yaml\ntraining:\n  lr: 0.5  # R3\n  epochs: 3\nsmoke:\n  steps: 1\n```"
+    ctx = context(stop_after="planning")
+    _plan(paper_file, ctx)
+    requests = [str(c["messages"][-1].content) for c in model.calls]
+    first = next(r for r in requests if "Request 4 of the planning" in r)
+    assert "  - R3: SGD learning rate 0.05 = 0.05\n  - R4: Batch size 16 = 16\n" in first
+    reask = [r for r in requests if "lacks the paper's value" in r]
+    assert len(reask) == 1
+    assert "R3 (SGD learning rate 0.05 = 0.05: wrong value); R4 (Batch size 16 = 16: missing)" in reask[0]
+    check = json.loads((Path(ctx.out_dir) / "artifacts/config_check.json").read_text())
+    assert check["hyperparameters"]["R3"]["status"] == "wrong_value"
+    run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
+    assert [e["problem"][:2] for e in run["errors"] if e["kind"] == "hyperparameter_missing"] == ["R3", "R4"]
