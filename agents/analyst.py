@@ -8,7 +8,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 from papercoder.agents.conversation import fill, planning_messages
 
-from papercoder import configkeys, depgraph
+from papercoder import checklist, configkeys, depgraph
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
@@ -54,7 +54,10 @@ def analyst(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     path = task["file"]
     deps = depgraph.dependencies_of(task["dag"], path)
     request = fill("analyst", file=path, logic=task_logic(task, path),
-                   deps=", ".join(f"`{d}`" for d in deps) or "no other file of the repository")
+                   deps=", ".join(f"`{d}`" for d in deps) or "no other file of the repository",
+                   items=checklist.brief(checklist.items_of(task.get("checklist"), path),
+                                         "The paper's requirements it implements (say where each is "
+                                         "implemented, by its id):"))
     warnings: list[Problem] = []
     parse = make_parser(path, configkeys.load(task["config_yaml"]), task["dag"]["nodes"], warnings)
     spec = ask(ctx=ctx, ws=ws, node="analyst", file=path, parse=parse,

@@ -11,7 +11,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langgraph.runtime import Runtime
 from papercoder.agents.conversation import fill, planning_messages
 
-from papercoder import configkeys, interfaces
+from papercoder import checklist, configkeys, interfaces
 from papercoder.context import RunContext
 from papercoder.llm import AnswerError, ask
 from papercoder.llm.answers import Reply
@@ -323,7 +323,10 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     entry = path == task["architecture"].get("entry_point")
     request = fill("coder", file=path, analysis=(task.get("analysis") or "(none)").strip(),
                    dependency_code=dependency_code(task), entry_rules=ENTRY_RULES if entry else "",
-                   lang=language(path) or "text", interfaces=interface_rows(task))
+                   lang=language(path) or "text", interfaces=interface_rows(task),
+                   items=checklist.brief(checklist.items_of(task.get("checklist"), path),
+                                         "The paper's requirements this file implements; mark where each is "
+                                         "implemented with a comment naming its id (`# R3: lr from config`):"))
     base: list[BaseMessage] = [*planning_messages(task, ctx), HumanMessage(content=request)]
     if task.get("feedback"):
         entry_point = task["architecture"].get("entry_point", "main.py")

@@ -220,3 +220,17 @@ def hyperparameters_in_config(items: list[dict[str, Any]], config_text: str) -> 
             ("untagged", loose[0]) if loose else ("missing", None)
         out[item["id"]] = {"status": status, "line": hit[0] if hit else None, "key": hit[1].group(1) if hit else None}
     return out
+
+
+def items_of(data: dict[str, Any] | None, path: str) -> list[dict[str, Any]]:
+    """The checklist items assigned to ``path``."""
+    return [i for i in (data or {}).get("items") or [] if path in i.get("files", [])]
+
+
+def brief(items: list[dict[str, Any]], intro: str) -> str:
+    """A request's lines about ``items`` (``""`` for none): ``intro``, then one bullet per item with its quote."""
+    if not items:
+        return ""
+    lines = [f"- {i['id']} ({i['kind']}): {i['requirement']}" + (f" = {i['value']}" if i.get("value") else "")
+             + f" (paper: \u201c{i['quote']}\u201d)" for i in items]
+    return intro + "\n" + "\n".join(lines) + "\n"

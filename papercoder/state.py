@@ -90,7 +90,7 @@ class PaperCoderState(TypedDict):
 
 
 PREFIX_KEYS = ("out_dir", "run_id", "title", "paper_files", "paper_md", "paper_digest", "plan", "architecture",
-               "logic_design", "config_yaml", "review_feedback", "dag", "interfaces")
+               "logic_design", "config_yaml", "review_feedback", "dag", "interfaces", "checklist")
 """What every analyst and coder call is built from: the run folder, the shared conversation (paper, plan, design,
 config) and the dependency graph. Nothing that grows with the files written. The rest of the paper is the
 planner's alone."""
@@ -117,6 +117,7 @@ class FileTask(TypedDict):
     review_feedback: NotRequired[str]
     dag: dict[str, Any]
     interfaces: NotRequired[dict[str, Any]]
+    checklist: NotRequired[dict[str, Any]]
     file: str
     """The file this branch analyses or writes."""
     analysis: NotRequired[str]

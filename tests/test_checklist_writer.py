@@ -96,3 +96,17 @@ def test_config_writer_is_given_the_hyperparameters_and_a_missing_one_is_named_o
     assert check["hyperparameters"]["R3"]["status"] == "wrong_value"
     run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
     assert [e["problem"][:2] for e in run["errors"] if e["kind"] == "hyperparameter_missing"] == ["R3", "R4"]
+
+
+def test_analysts_and_coders_get_the_items_of_their_file(scripted, paper_file):
+    script, model, context = scripted
+    script.assignments = {"model.py": ["R1", "R2"], "data.py": ["R5"], "train.py": ["R3", "R4", "R6"]}
+    _plan(paper_file, context())
+    requests = [str(c["messages"][-1].content) for c in model.calls]
+    analyst = next(r for r in requests if "implementation spec for one file: `model.py`" in r)
+    coder = next(r for r in requests if r.startswith("Write the complete file `model.py`"))
+    line = "- R1 (component): TinyNet, two layers (paper: \u201cTinyNet has a hidden layer of 8 units with ReLU\u201d)"
+    assert line in analyst and line in coder and "R5" not in coder
+    assert "comment naming its id" in coder
+    main = next(r for r in requests if r.startswith("Write the complete file `main.py`"))
+    assert "requirements this file implements" not in main
