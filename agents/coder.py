@@ -304,6 +304,32 @@ def _rewrite(task: FileTask, ctx: RunContext, ws: Workspace, base: list[BaseMess
     return _write(task, ctx, ws, [*base, AIMessage(content=fence), HumanMessage(content=feedback)])
 
 
+def _add_items(task: FileTask, ctx: RunContext, ws: Workspace, base: list[BaseMessage]) -> dict[str, Any]:
+    """The file written again with its missing checklist items; the earlier file kept if the new one breaks."""
+    path = task["file"]
+    before = ws.read_repo_file(path)
+    request = fill("coder_items", file=path, lang=language(path) or "text",
+                   items=checklist.brief(task["missing_items"], "").strip())
+    fence = f"```{language(path)}\n{before.rstrip()}\n```"
+    code = _write(task, ctx, ws, [*base, AIMessage(content=fence), HumanMessage(content=request)])
+    broken = ""
+    if path.endswith(".py"):
+        try:
+            compile(code, path, "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            broken = f"it does not compile: line {exc.lineno}: {exc.msg}"
+        if not broken and ctx.verify:
+            trial = try_import(ws.repo, path, code, requirements_of(_packages(task)), install=ctx.install)
+            record_trial(ws, path, "import", trial)
+            broken = "" if trial.ok or trial.not_ours else trial.error[-300:]
+    if broken:
+        ws.write_repo_file(path, before)
+        code = before
+        record_problem(ws, Problem(stage="coder", file=path, kind="items_rewrite_undone", message=broken,
+                                   action="kept the file as it was before the missing checklist items were asked"))
+    return {"code": {path: text_hash(code)}, **state_update(ws)}
+
+
 def create_missing(state: PaperCoderState, ctx: RunContext, ws: Workspace, path: str) -> str:
     """Write a repository file that other files import but nobody wrote, from what its importers expect of it."""
     task = file_task(state, path)
@@ -328,6 +354,8 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
                                          "The paper's requirements this file implements; mark where each is "
                                          "implemented with a comment naming its id (`# R3: lr from config`):"))
     base: list[BaseMessage] = [*planning_messages(task, ctx), HumanMessage(content=request)]
+    if task.get("missing_items"):
+        return _add_items(task, ctx, ws, base)
     if task.get("feedback"):
         entry_point = task["architecture"].get("entry_point", "main.py")
         code = _rewrite(task, ctx, ws, base, ws.read_repo_file(path),

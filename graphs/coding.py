@@ -1,7 +1,8 @@
 """The coding subgraph: coders by topological generation, each generation's files in parallel, then the smoke run.
 
 With verification on, each coder imports its file in the sandbox and fixes what that raises (once); after the last
-generation the entry point's smoke run goes once to the coder of the file where it failed.
+generation the entry point's smoke run goes once to the coder of the file where it failed. Then the checklist's
+coverage is traced; a file's missing items go back to its coder once.
 """
 
 from __future__ import annotations
@@ -10,7 +11,15 @@ from langgraph.graph import END, START, StateGraph
 from papercoder.agents.coder import coder
 
 from papercoder.context import RunContext
-from papercoder.nodes import after_smoke, dispatch_coders, next_generation, smoke, start_coding
+from papercoder.nodes import (
+    after_coverage,
+    after_smoke,
+    check_coverage,
+    dispatch_coders,
+    next_generation,
+    smoke,
+    start_coding,
+)
 from papercoder.state import FileTask, PaperCoderState
 
 
@@ -25,7 +34,9 @@ def build_coding() -> StateGraph:
     g.add_conditional_edges("start_coding", dispatch_coders, {"coder": "coder", "done": "smoke"})
     g.add_edge("coder", "next_generation")
     g.add_conditional_edges("next_generation", dispatch_coders, {"coder": "coder", "done": "smoke"})
-    g.add_conditional_edges("smoke", after_smoke, {"coder": "coder", "done": END})
+    g.add_conditional_edges("smoke", after_smoke, {"coder": "coder", "done": "coverage"})
+    g.add_node("coverage", check_coverage)
+    g.add_conditional_edges("coverage", after_coverage, {"coder": "coder", "done": END})
     return g
 
 

@@ -232,5 +232,5 @@ def brief(items: list[dict[str, Any]], intro: str) -> str:
     if not items:
         return ""
     lines = [f"- {i['id']} ({i['kind']}): {i['requirement']}" + (f" = {i['value']}" if i.get("value") else "")
-             + f" (paper: \u201c{i['quote']}\u201d)" for i in items]
+             + (f" (paper: \u201c{i['quote']}\u201d)" if i.get("quote") else "") for i in items]
     return intro + "\n" + "\n".join(lines) + "\n"

@@ -111,6 +111,7 @@ def trace(data: dict[str, Any] | None, sources: Mapping[str, str], config_text: 
         elif item["kind"] in _DEFINED_KINDS and (hit := _defined(item, defs)):
             status, where = "defined", [hit]
         rows.append({"id": item["id"], "kind": item["kind"], "requirement": item["requirement"],
+                     "quote": item.get("quote", ""), "value": item.get("value", ""),
                      "files": item.get("files", []), "status": status, "where": where,
                      **({"config": place["status"]} if place else {})})
     traced = sum(r["status"] != "missing" for r in rows)

@@ -12,7 +12,7 @@ from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Send
 
-from papercoder import depgraph, papertexts
+from papercoder import coverage, depgraph, papertexts
 from papercoder.context import RunContext
 from papercoder.llm.models import model_label
 from papercoder.paper import compact, load_paper, remainder
@@ -116,6 +116,41 @@ def after_smoke(state: PaperCoderState) -> list[Send] | str:
             "nodes"]:
         return "done"
     return [Send("coder", _coder_task(state, s["file"], feedback=s["error"]))]
+
+
+def check_coverage(state: PaperCoderState) -> dict[str, Any]:
+    """After the smoke run: trace the checklist in the code (``artifacts/coverage.json``).
+
+    The first pass is ``before`` (its missing items go back to their files' coders once, :func:`after_coverage`);
+    the pass after those coders is ``after``. Without a checklist, nothing to do.
+    """
+    if not (state.get("checklist") or {}).get("items"):
+        return {"coverage": {"skipped": True, "done": True}}
+    ws = workspace_of(state)
+    sources = {f: ws.read_repo_file(f) for f in state.get("code", {}) if f != "config.yaml"}
+    found = coverage.trace(state["checklist"], sources, ws.read_repo_file("config.yaml"))
+    previous = state.get("coverage") or {}
+    if "before" not in previous:
+        sent = sorted(f for f in coverage.missing_by_file(found) if f in state["dag"]["nodes"])
+        result = {"before": found, "after": found, "sent": sent, "done": not sent}
+    else:
+        result = {**previous, "after": found, "done": True}
+    ws.write_artifact("coverage.json", result)
+    ws.update_run(coverage={"before": _share(result["before"]), "after": _share(found), "sent": result["sent"]})
+    return {"coverage": result}
+
+
+def _share(found: dict[str, Any]) -> dict[str, Any]:
+    return {k: found[k] for k in ("total", "traced", "share", "hyperparameters", "hyperparameters_in_config")}
+
+
+def after_coverage(state: PaperCoderState) -> list[Send] | str:
+    """The coders of files with missing items, once, each with its items; else done."""
+    c = state.get("coverage") or {}
+    if c.get("done"):
+        return "done"
+    missing = coverage.missing_by_file(c["before"])
+    return [Send("coder", _coder_task(state, f, missing_items=missing[f])) for f in c["sent"]]
 
 
 def next_generation(state: PaperCoderState) -> dict[str, Any]:

@@ -87,6 +87,8 @@ class PaperCoderState(TypedDict):
     verification: NotRequired[dict[str, Any]]
     smoke: NotRequired[dict[str, Any]]
     """The smoke run after the last generation of coders (``papercoder.nodes.smoke``)."""
+    coverage: NotRequired[dict[str, Any]]
+    """Where each checklist item is in the code (``papercoder.coverage``): ``before`` and ``after`` the send-back."""
 
 
 PREFIX_KEYS = ("out_dir", "run_id", "title", "paper_files", "paper_md", "paper_digest", "plan", "architecture",
@@ -126,6 +128,8 @@ class FileTask(TypedDict):
     """A coder's dependencies' code, by path (transitive dependencies included)."""
     feedback: NotRequired[str]
     """For a coder sent back after the smoke run: the error, whose innermost frame is in this file."""
+    missing_items: NotRequired[list[dict[str, Any]]]
+    """For a coder sent back by the coverage check: its file's checklist items found nowhere in the code."""
 
 
 def file_task(state: PaperCoderState, path: str, **extra: Any) -> FileTask:

@@ -69,6 +69,13 @@ def code_for(path: str, deps: list[str]) -> str:
     return f"```python\n{imports}\n\n\n{body}```"
 
 
+def _marked(code: str, request: str) -> str:
+    """The code with a comment naming each checklist item the request gives the file (a model that complies)."""
+    ids = re.findall(r"^- (R\d+) \(", request, re.MULTILINE)
+    code = code if code.rstrip().endswith("```") else f"```python\n{code.rstrip()}\n```"
+    return code.replace("\n```", "".join(f"\n# {i}: implemented here" for i in ids) + "\n```") if ids else code
+
+
 class Script:
     """A default, well-behaved script; tests override pieces."""
 
@@ -96,6 +103,9 @@ class Script:
                               ("data", "Iris dataset", "on the Iris dataset", "")],
                           3: [("metric", "Accuracy on a 20% test split", "evaluate accuracy on a 20% test split", "")]}
         """Checklist items by part: (kind, requirement, quote, value)."""
+        self.unmarked: set[str] = set()
+        """Files whose first answer leaves out the comments naming their checklist items."""
+        self.items_requests: list[str] = []
         self.assignments: dict[str, list[str]] | None = None
         """Checklist ids by file in the logic design (None: every id the request lists goes to the last file)."""
 
@@ -155,13 +165,18 @@ class Script:
         m = re.search(r"implementation spec for one file: `([^`]+)`", req)
         if m:
             return f"Spec of {m.group(1)}: define run_{m.group(1)} returning the number of deps. " * 2
+        m = re.search(r"Write the whole file `([^`]+)` again with each of them implemented", req)
+        if m:
+            self.items_requests.append(req)
+            return _marked(str(messages[-2].content), req)  # the file as it was, with the items marked
         m = re.search(r"Write the complete file `([^`]+)`", req)
         if m:
             path = m.group(1)
             answers = self.code_overrides.get(path)
             if answers:
                 return answers.pop(0) if len(answers) > 1 else answers[0]
-            return code_for(path, self.deps.get(path, []))
+            code = code_for(path, self.deps.get(path, []))
+            return code if path in self.unmarked else _marked(code, req)
         raise AssertionError(f"unexpected request: {req[:200]}")
 
 

@@ -110,3 +110,21 @@ def test_analysts_and_coders_get_the_items_of_their_file(scripted, paper_file):
     assert "comment naming its id" in coder
     main = next(r for r in requests if r.startswith("Write the complete file `main.py`"))
     assert "requirements this file implements" not in main
+
+
+def test_coverage_is_traced_and_a_files_missing_items_go_back_to_its_coder_once(scripted, paper_file):
+    script, model, context = scripted
+    script.assignments = {"model.py": ["R1", "R2"], "data.py": ["R5"], "train.py": ["R3", "R4", "R6"]}
+    script.unmarked = {"model.py"}
+    ctx = context()
+    result = _plan(paper_file, ctx)
+    assert len(script.items_requests) == 1
+    assert "- R1 (component): TinyNet, two layers" in script.items_requests[0]
+    assert "- R2 (loss): Cross-entropy loss" in script.items_requests[0]
+    cov = json.loads((Path(ctx.out_dir) / "artifacts/coverage.json").read_text())
+    assert cov["sent"] == ["model.py"]
+    assert (cov["before"]["traced"], cov["after"]["traced"], cov["after"]["total"]) == (4, 6, 6)
+    assert "# R1: implemented here" in (Path(ctx.out_dir) / "repo/model.py").read_text()
+    run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
+    assert run["coverage"]["before"]["share"] == 0.667 and run["coverage"]["after"]["share"] == 1.0
+    assert result["summary"]["status"] == "completed"

@@ -57,9 +57,11 @@ def test_output_contract(scripted, paper_file):
     assert paper_md.startswith("---\n") and "Tiny Nets Learn Fast" in paper_md
     run = json.loads((root / "run.json").read_text())
     assert run["status"] == "completed"
-    # 4 planning calls, the interface table + one analyst and one coder per file, each recorded with tokens and time.
-    assert len(run["calls"]) == 5 + 2 * len(script.deps) == len(model.calls)
-    assert {c["node"] for c in run["calls"]} == {"planner", "architect", "logic_designer", "config_writer",
+    # 4 planning calls, 3 for the checklist, the interface table + one analyst and one coder per file, each
+    # recorded with tokens and time.
+    assert len(run["calls"]) == 8 + 2 * len(script.deps) == len(model.calls)
+    assert {c["node"] for c in run["calls"]} == {"planner", "checklist_writer", "architect", "logic_designer",
+                                                  "config_writer",
                                                   "interface_designer",
                                                   "analyst", "coder"}
     assert all(c["input_tokens"] > 0 and c["output_tokens"] > 0 and "seconds" in c for c in run["calls"])
@@ -359,7 +361,7 @@ def test_rerun_into_same_folder_starts_fresh_and_foreign_folder_is_refused(scrip
     (Path(ctx.out_dir) / "repo" / "stale.py").write_text("x = 1\n")
     result = run_graph(paper_file, ctx)
     run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
-    assert "stale.py" not in result["files"] and len(run["calls"]) == 13
+    assert "stale.py" not in result["files"] and len(run["calls"]) == 16
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "thesis.tex").write_text("precious")
@@ -542,7 +544,10 @@ def test_compaction_is_recorded_and_what_was_dropped_never_reaches_the_agents(sc
 
 
 def test_calls_after_the_planner_carry_the_digest_and_share_one_prefix(scripted, tmp_path):
-    """Only the planner reads the paper; the later calls (12 of 13 here) carry the digest in its place."""
+    """Only the planner reads the paper; the later calls (12 of 16 here) carry the digest in its place.
+
+    The checklist writer's 3 calls continue the planner's own conversation (the paper, then the plan).
+    """
     from pathlib import Path
 
     paper = _longer_paper(tmp_path, "## Introduction\n" + "Perceptrons have a long history in learning. " * 60
@@ -556,7 +561,10 @@ def test_calls_after_the_planner_carry_the_digest_and_share_one_prefix(scripted,
     assert (root / "artifacts/paper_digest.md").is_file()
     planner = str(model.calls[0]["messages"][1].content)
     assert "long history" in planner and "reaches an accuracy" in planner
-    later = model.calls[1:]
+    checklist = [c for c in model.calls[1:] if "requirements checklist" in str(c["messages"][-1].content)]
+    assert len(checklist) == 3 and all(c["messages"][1].content == model.calls[0]["messages"][1].content
+                                       for c in checklist)
+    later = [c for c in model.calls[1:] if c not in checklist]
     assert len(later) == 12
     for call in later:
         head = str(call["messages"][1].content)
