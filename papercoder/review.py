@@ -19,13 +19,25 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import BaseModel, Field, ValidationError
 
-from papercoder import interfaces
+from papercoder import checklist, interfaces
+from papercoder.checklist import Kind
 from papercoder.context import RunContext
 from papercoder.nodes import build_dag
 from papercoder.runtime import context_of, workspace_of
 from papercoder.schemas import FileLogic
 from papercoder.state import PaperCoderState
 from papercoder.workspace import UnsafePathError, WorkspaceError, confine, normalize_rel
+
+
+class ChecklistEdit(BaseModel):
+    """One checklist item as a reviewer keeps, changes or adds it."""
+
+    id: str = Field(default="", description="The item's id; empty for a new item.")
+    kind: Kind
+    requirement: str = Field(min_length=3, max_length=300)
+    value: str = ""
+    quote: str = ""
+    files: list[str] = Field(default_factory=list, description="Files that implement it (empty: by the rule).")
 
 
 class ReviewAnswer(BaseModel):
@@ -35,6 +47,9 @@ class ReviewAnswer(BaseModel):
     files: list[FileLogic] | None = Field(default=None, description="The edited file list (edit).")
     config_yaml: str | None = Field(default=None, description="The edited config.yaml (edit).")
     plan: str | None = Field(default=None, description="The edited plan (edit).")
+    checklist: list[ChecklistEdit] | None = Field(
+        default=None, description="The edited checklist (edit): items kept (by id), changed, added (no id); "
+        "an item left out is dropped.")
     feedback: str = Field(default="", description="What the planners must change (reject).")
 
 
@@ -53,6 +68,8 @@ def review_request(state: PaperCoderState) -> dict[str, Any]:
         "entry_point": state["architecture"]["entry_point"],
         "generations": state["dag"]["generations"],
         "config_yaml": state["config_yaml"],
+        "checklist": [{k: i.get(k, "") for k in ("id", "kind", "requirement", "value", "quote", "files")}
+                      for i in (state.get("checklist") or {}).get("items", [])],
         "interfaces": {f["path"]: interfaces.render(f) for f in (state.get("interfaces") or {}).get("files", [])
                        if interfaces.render(f)},
         "answer_with": {"approve": {"action": "approve"},
@@ -85,7 +102,8 @@ def review(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, An
     update: dict[str, Any] = {"review": record, "reviews": [record]}
     if answer.action == "edit":
         update.update(apply_edit(state, answer))
-        record["edited"] = sorted(k for k in ("files", "config_yaml", "plan") if getattr(answer, k) is not None)
+        record["edited"] = sorted(k for k in ("files", "config_yaml", "plan", "checklist")
+                                  if getattr(answer, k) is not None)
     ws.write_artifact(f"review-{record['round']}.json", record)
     return update
 
@@ -108,7 +126,37 @@ def apply_edit(state: PaperCoderState, answer: ReviewAnswer) -> dict[str, Any]:
         ws.write_repo_file("config.yaml", answer.config_yaml)
     if answer.files is not None:
         update.update(_edit_files(state, answer.files))
+    if answer.checklist is not None or (answer.files is not None and (state.get("checklist") or {}).get("items")):
+        update["checklist"] = _edit_checklist({**state, **update}, answer.checklist)
     return update
+
+
+def _edit_checklist(state: PaperCoderState, edits: list[ChecklistEdit] | None) -> dict[str, Any]:
+    """The checklist as edited: kept by id, changed, added with new ids, dropped when left out.
+
+    Each item is assigned to files of the plan: its own, else by the rule.
+    """
+    old = {i["id"]: i for i in (state.get("checklist") or {}).get("items", [])}
+    rows = [dict(i) for i in old.values()] if edits is None else []
+    last = max((int(k[1:]) for k in old if k[1:].isdigit()), default=0)
+    for e in edits or []:
+        if e.id and e.id not in old:
+            raise ReviewError(f"edited checklist: no item {e.id} (leave the id empty for a new item)")
+        if not e.id:
+            last += 1
+        base = old.get(e.id, {"source": "reviewer"})
+        rows.append({**base, **e.model_dump(), "id": e.id or f"R{last}"})
+    nodes = set(state["dag"]["nodes"])
+    for r in rows:
+        r["files"] = [f for f in r.get("files", []) if f in nodes]
+    tasks = [{"path": t["path"], "logic": t.get("logic", ""),
+              "items": [r["id"] for r in rows if t["path"] in r["files"]]} for t in state["logic_design"]["tasks"]]
+    items, _placed = checklist.assign(rows, tasks, state["architecture"]["entry_point"])
+    data = {**(state.get("checklist") or {}), "items": items}
+    ws = workspace_of(state)
+    ws.write_artifact("checklist.json", data)
+    ws.write_artifact("checklist.md", checklist.render(data))
+    return data
 
 
 def _edit_files(state: PaperCoderState, files: list[FileLogic]) -> dict[str, Any]:
@@ -160,4 +208,6 @@ def review_yaml(request: dict[str, Any]) -> str:
     """The editable part of a review request (files, config.yaml, plan) as YAML for a person to edit."""
     doc = {"files": request["files"], "config_yaml": _Block(request["config_yaml"].rstrip() + "\n"),
            "plan": _Block(request["plan"].rstrip() + "\n")}
+    if request.get("checklist"):
+        doc["checklist"] = request["checklist"]
     return yaml.dump(doc, Dumper=_ReviewDumper, sort_keys=False, allow_unicode=True, width=110)

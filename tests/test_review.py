@@ -118,3 +118,33 @@ def test_cli_review_waits_without_a_terminal_then_takes_an_edited_file(scripted,
     assert json.loads((out / "run.json").read_text())["status"] == "completed"
     again = CliRunner().invoke(app, ["review", str(out), "--approve"])
     assert again.exit_code == 2 and "not waiting for review" in again.output
+
+
+def test_a_review_edit_of_the_checklist_drops_changes_and_adds_items_that_reach_the_coders(scripted, paper_file):
+    script, model, context = scripted
+    script.assignments = {"model.py": ["R1", "R2"], "data.py": ["R5"], "train.py": ["R3", "R4", "R6"]}
+    ctx = context(review=True)
+    app, cfg, result = _start(paper_file, ctx)
+    shown = result["__interrupt__"][0].value["checklist"]
+    assert [i["id"] for i in shown] == ["R1", "R2", "R3", "R4", "R5", "R6"] and shown[0]["files"] == ["model.py"]
+    edited = [{**i, "requirement": "SGD with learning rate 0.05, no momentum"} if i["id"] == "R3" else i
+              for i in shown if i["id"] != "R2"]
+    edited.append({"kind": "metric", "requirement": "Report the confusion matrix", "files": ["train.py"]})
+    app.invoke(Command(resume={"action": "edit", "checklist": edited}), context=ctx, config=cfg)
+    data = json.loads((Path(ctx.out_dir) / "artifacts/checklist.json").read_text())
+    assert [i["id"] for i in data["items"]] == ["R1", "R3", "R4", "R5", "R6", "R7"]
+    assert data["items"][-1]["source"] == "reviewer" and data["items"][-1]["files"] == ["train.py"]
+    train = next(str(c["messages"][-1].content) for c in model.calls
+                 if str(c["messages"][-1].content).startswith("Write the complete file `train.py`"))
+    assert "- R7 (metric): Report the confusion matrix" in train and "no momentum" in train
+    assert "R2" not in next(str(c["messages"][-1].content) for c in model.calls
+                            if str(c["messages"][-1].content).startswith("Write the complete file `model.py`"))
+
+
+def test_a_review_edit_naming_an_unknown_item_is_refused(scripted, paper_file):
+    _script, _model, context = scripted
+    ctx = context(review=True)
+    app, cfg, _ = _start(paper_file, ctx)
+    with pytest.raises(ReviewError, match="no item R99"):
+        app.invoke(Command(resume={"action": "edit", "checklist": [
+            {"id": "R99", "kind": "metric", "requirement": "accuracy"}]}), context=ctx, config=cfg)

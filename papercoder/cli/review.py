@@ -19,13 +19,13 @@ def review_file(request: dict[str, Any], out_dir: Path) -> Path:
     from papercoder.review import review_yaml
 
     path = out_dir / "review.yaml"
-    path.write_text("# Edit files (path, logic, depends_on), config_yaml or plan, then:\n"
+    path.write_text("# Edit files (path, logic, depends_on), config_yaml, plan or checklist, then:\n"
                     f"#   papercoder review {out_dir} --edit {path}\n" + review_yaml(request), encoding="utf-8")
     return path
 
 
 def show_review(request: dict[str, Any]) -> None:
-    """Print the plan, its files and coding order, and config.yaml to stderr."""
+    """Print the plan, its files and coding order, the checklist and config.yaml to stderr."""
     out = Console(stderr=True)
     plan_lines = request["plan"].strip().splitlines()
     out.rule("Plan")
@@ -42,6 +42,13 @@ def show_review(request: dict[str, Any]) -> None:
         out.rule("Interfaces (what each file defines)")
         for path, rows in request["interfaces"].items():
             out.print(f"{path}\n{rows}", markup=False, highlight=False)
+    if request.get("checklist"):
+        items = Table(title="The paper's requirements (checklist)")
+        for col in ("id", "kind", "requirement", "value", "files"):
+            items.add_column(col)
+        for i in request["checklist"]:
+            items.add_row(i["id"], i["kind"], i["requirement"][:80], i.get("value", ""), ", ".join(i["files"]))
+        out.print(items)
     out.rule("config.yaml")
     out.print(request["config_yaml"].strip(), markup=False, highlight=False)
 
@@ -83,5 +90,5 @@ def edit_answer(path: Path) -> dict[str, Any]:
     except (OSError, yaml.YAMLError) as exc:
         raise typer.BadParameter(f"{path}: cannot read the edited review file: {exc}") from exc
     if not isinstance(doc, dict):
-        raise typer.BadParameter(f"{path}: expected keys files, config_yaml, plan")
-    return {"action": "edit", **{k: doc[k] for k in ("files", "config_yaml", "plan") if k in doc}}
+        raise typer.BadParameter(f"{path}: expected keys files, config_yaml, plan, checklist")
+    return {"action": "edit", **{k: doc[k] for k in ("files", "config_yaml", "plan", "checklist") if k in doc}}
