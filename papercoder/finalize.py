@@ -9,6 +9,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from papercoder import coverage
 from papercoder.context import RunContext
 from papercoder.llm.models import model_label
 from papercoder.runtime import context_of, workspace_of
@@ -44,11 +45,36 @@ bash reproduce.sh --smoke    # one tiny step on synthetic data
 
 Requirements: {", ".join(packages) if packages else "the Python standard library only"}.
 
-## Design
+{_requirements(state)}## Design
 Class diagram and call flow (mermaid):
 
 {_mermaid(arch["class_diagram"])}
 {_mermaid(arch["sequence_diagram"])}"""
+
+
+def _requirements(state: PaperCoderState) -> str:
+    """The README's section on the paper's requirements: where each is in the code (empty without a checklist)."""
+    found = (state.get("coverage") or {}).get("after")
+    if not found or not found.get("items"):
+        return ""
+    return ("## The paper's requirements\nEach requirement below was taken from the paper (its words are in "
+            "`artifacts/checklist.md` of the run); the code marks it with a comment naming its id.\n\n"
+            f"{coverage.table(found)}\n")
+
+
+def checklist_summary(state: PaperCoderState) -> dict[str, Any] | None:
+    """The run summary's checklist figures (None without a checklist)."""
+    data, cov = state.get("checklist") or {}, state.get("coverage") or {}
+    if not data.get("items"):
+        return None
+    kinds: dict[str, int] = {}
+    for i in data["items"]:
+        kinds[i["kind"]] = kinds.get(i["kind"], 0) + 1
+    before, after = cov.get("before") or {}, cov.get("after") or {}
+    return {"items": len(data["items"]), "kinds": kinds, "dropped": len(data.get("dropped", [])),
+            "traced_before": before.get("traced"), "traced": after.get("traced"), "share": after.get("share"),
+            "hyperparameters": after.get("hyperparameters"),
+            "hyperparameters_in_config": after.get("hyperparameters_in_config"), "sent_back": cov.get("sent", [])}
 
 
 def _mermaid(body: str) -> str:
@@ -131,5 +157,7 @@ def finalize(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, 
         "problems": len(state.get("errors", [])),
         "execution_checks": execution_checks(run.get("execution", [])),
     }
+    if (figures := checklist_summary(state)) is not None:
+        summary["checklist"] = figures
     ws.update_run(summary=summary)
     return {"files": files, "summary": summary}

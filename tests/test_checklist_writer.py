@@ -128,3 +128,21 @@ def test_coverage_is_traced_and_a_files_missing_items_go_back_to_its_coder_once(
     run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
     assert run["coverage"]["before"]["share"] == 0.667 and run["coverage"]["after"]["share"] == 1.0
     assert result["summary"]["status"] == "completed"
+
+
+def test_the_summary_readme_and_status_show_coverage(scripted, paper_file):
+    from typer.testing import CliRunner
+
+    from papercoder.cli import app
+
+    script, _model, context = scripted
+    script.assignments = {"model.py": ["R1", "R2"], "data.py": ["R5"], "train.py": ["R3", "R4", "R6"]}
+    ctx = context()
+    result = _plan(paper_file, ctx)
+    figures = result["summary"]["checklist"]
+    assert figures["items"] == 6 and figures["traced"] == 6 and figures["share"] == 1.0
+    assert figures["kinds"] == {"component": 1, "loss": 1, "hyperparameter": 2, "data": 1, "metric": 1}
+    readme = (Path(ctx.out_dir) / "repo/README.md").read_text()
+    assert "## The paper's requirements" in readme and "| R3 | hyperparameter | SGD learning rate 0.05 |" in readme
+    out = CliRunner().invoke(app, ["status", ctx.out_dir], terminal_width=200)
+    assert out.exit_code == 0 and "6 of 6 requirements traced to the code" in out.output

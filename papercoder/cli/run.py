@@ -113,6 +113,11 @@ def status(run_dir: Annotated[Path, typer.Argument(help="A run folder.")]) -> No
     table.add_row("cost", "unknown" if cost is None else f"${cost:.4f}")
     files = sorted(str(p.relative_to(ws.repo)) for p in ws.repo.rglob("*") if p.is_file()) if ws.repo.is_dir() else []
     table.add_row("repository files", ", ".join(files) or "none yet")
+    if (cov := record.get("coverage")) and cov.get("after", {}).get("total"):
+        before, after = cov["before"], cov["after"]
+        table.add_row("checklist", f"{after['traced']} of {after['total']} requirements traced to the code "
+                      f"(before the send-back: {before['traced']}); hyperparameters in config.yaml: "
+                      f"{after['hyperparameters_in_config']} of {after['hyperparameters']}")
     if record.get("error"):
         table.add_row("stopped by", str(record["error"].get("message", record["error"])))
     if record.get("thread_id") and (out_dir / CHECKPOINTS).is_file() and record.get("status") != "completed":
