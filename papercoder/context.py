@@ -14,7 +14,8 @@ KIND_STAGE = {"plan": "planning", "design": "planning", "config": "planning", "a
               "code": "coding"}
 NODE_STAGE = {"planner": "planning", "architect": "planning", "logic_designer": "planning",
               "config_writer": "planning", "interface_designer": "planning", "analyst": "analysis",
-              "coder": "coding", "debugger": "coding", "judge": "judge", "grader": "judge"}
+              "coder": "coding", "debugger": "coding", "judge": "judge", "grader": "judge",
+              "checklist_writer": "planning", "checklist_matcher": "judge"}
 
 
 @dataclass(kw_only=True)

@@ -55,12 +55,17 @@ def _attempt(messages) -> int:
 class Judge:
     """Judge answers chosen by the request's seed (= sample) and the try; grades by requirement."""
 
-    def __init__(self, samples: dict[int, list], grades: dict[str, list] | None = None):
-        self.samples, self.grades = samples, grades or {}
+    def __init__(self, samples: dict[int, list], grades: dict[str, list] | None = None,
+                 matches: dict[str, list] | None = None):
+        self.samples, self.grades, self.matches = samples, grades or {}, matches or {}
 
     def __call__(self, messages, body):
         text = next(str(m.content) for m in messages if m.type == "human")
         tries = _attempt(messages)
+        if "Which items of the checklist above" in text:
+            req = re.search(r"^> (.*)$", text, re.M).group(1)
+            answers = next((v for k, v in self.matches.items() if k in req), ['{"items": []}'])
+            return answers[min(tries, len(answers) - 1)]
         if "Grade one requirement" in text:
             req = re.search(r"^> (.*)$", text, re.M).group(1)
             answers = next((v for k, v in self.grades.items() if k in req), ['{"justification": "no", "score": 0}'])
@@ -191,3 +196,28 @@ def test_real_rubric_has_fifty_code_dev_leaves():
     if not path.is_file():
         pytest.skip("../shared is not beside the project")
     assert len(code_dev_leaves(load_rubric(path))) == 50
+
+
+def test_eval_reports_checklist_coverage_and_its_recall_of_the_rubric(tmp_path):
+    """A run's repo: coverage traced in the repository as it is, and the leaves the checklist covers."""
+    run = tmp_path / "run"
+    repo = _repo(run / "repo")
+    (repo / "model.py").write_text((repo / "model.py").read_text().replace("class TinyNet:", "class TinyNet:  # R1"))
+    (run / "run.json").write_text("{}")
+    (run / "artifacts").mkdir()
+    items = [{"id": "R1", "kind": "component", "requirement": "TinyNet, 8 hidden units", "quote": "", "files": []},
+             {"id": "R2", "kind": "hyperparameter", "requirement": "SGD learning rate", "value": "0.05",
+              "quote": "", "files": []},
+             {"id": "R3", "kind": "metric", "requirement": "Accuracy on the test split", "quote": "", "files": []}]
+    (run / "artifacts" / "checklist.json").write_text(json.dumps({"items": items, "dropped": []}))
+    (tmp_path / "paper.md").write_text(PAPER)
+    (tmp_path / "rubric.json").write_text(json.dumps(RUBRIC))
+    matches = {"8 units": ['{"items": ["R1"]}'], "SGD": ['{"items": ["R9"]}', '{"items": ["r2"]}']}
+    with FakeOpenAI(Judge({}, matches=matches)) as server:
+        result = evaluate({"repo": str(repo), "paper": str(tmp_path / "paper.md"),
+                           "rubric": str(tmp_path / "rubric.json"), "judge": False}, _ctx(server), tmp_path / "eval")
+    c = result["checklist"]
+    assert (c["total"], c["traced"], c["by_status"]) == (3, 1, {"marked": 1, "missing": 2})
+    assert c["rubric"] == {"leaves": 3, "covered": 2, "recall": 0.667, "unmatched": 0}
+    saved = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "eval" / "artifacts" / "matches").glob("*.json")}
+    assert saved["sgd"]["items"] == ["R2"] and saved["relu"]["items"] == []

@@ -151,6 +151,11 @@ def print_result(result: dict[str, Any], out_dir: Path) -> None:
         score = "-" if r["score"] is None else f"{r['score']:.3f}"
         table.add_row("rubric Code-Dev score", f"{score}  ({r['met']}/{r['leaves']} leaves met, "
                       f"{r['ungraded']} ungraded)")
+    if c := result.get("checklist"):
+        table.add_row("checklist coverage", f"{c['traced']}/{c['total']} requirements traced to the code")
+        if c.get("rubric"):
+            table.add_row("checklist recall of rubric", f"{c['rubric']['covered']}/{c['rubric']['leaves']} "
+                          f"Code-Dev leaves covered by an item ({c['rubric']['recall']:.3f})")
     m = result.get("metrics", {})
     table.add_row("files / python / lines", f"{m.get('files')} / {m.get('python_files')} / {m.get('lines')}")
     table.add_row("functions / classes", f"{m.get('functions')} / {m.get('classes')}")

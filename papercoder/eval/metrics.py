@@ -63,3 +63,24 @@ def static_metrics(repo: Path) -> dict[str, Any]:
         except (OSError, ValueError):
             pass
     return out
+
+
+def checklist_coverage(repo: Path) -> dict[str, Any] | None:
+    """The run's checklist and where each item is in ``repo`` as it is now (None without a run or checklist)."""
+    from papercoder import coverage
+
+    run = run_folder_of(repo)
+    path = run / "artifacts" / "checklist.json" if run else None
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not data.get("items"):
+        return None
+    sources = {str(p.relative_to(repo)): p.read_text(encoding="utf-8", errors="replace")
+               for p in sorted(repo.rglob("*")) if p.is_file() and p.suffix in (".py", ".sh", ".md")}
+    config = repo / "config.yaml"
+    found = coverage.trace(data, sources, config.read_text(encoding="utf-8") if config.is_file() else "")
+    return {"items": data["items"], "coverage": {k: v for k, v in found.items() if k != "items"}}

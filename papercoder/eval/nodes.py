@@ -16,7 +16,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from papercoder.context import RunContext
-from papercoder.eval.metrics import run_folder_of, static_metrics
+from papercoder.eval.metrics import checklist_coverage, run_folder_of, static_metrics
 from papercoder.eval.rubric import code_dev_leaves, load_rubric, score_tree
 from papercoder.eval.state import EvalState
 from papercoder.eval.view import build_view
@@ -63,8 +63,11 @@ def prepare(state: EvalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ws.write_artifact(VIEW_FILE, view)
     ws.update_run(status="running", kind="evaluation", repo=str(repo), paper=state["paper"],
                   judge_model=model_label(ctx.for_stage("judge")), started=time.time(), view=view["info"])
-    return {"out_dir": str(out), "repo": str(repo), "metrics": static_metrics(repo), "leaves": leaves,
-            "view": {"info": view["info"]}}
+    update = {"out_dir": str(out), "repo": str(repo), "metrics": static_metrics(repo), "leaves": leaves,
+              "view": {"info": view["info"]}}
+    if (found := checklist_coverage(repo)) is not None:
+        update["checklist"] = found
+    return update
 
 
 def fan_out(state: EvalState, runtime: Runtime[RunContext]) -> list[Send]:
@@ -75,6 +78,9 @@ def fan_out(state: EvalState, runtime: Runtime[RunContext]) -> list[Send]:
     if state.get("judge", True):
         sends += [Send("judge", {**base, "k": k}) for k in range(max(0, ctx.judge_samples))]
     sends += [Send("grader", {**base, "leaf": leaf}) for leaf in state.get("leaves", [])]
+    if (state.get("checklist") or {}).get("items"):
+        sends += [Send("checklist_matcher", {**base, "leaf": leaf, "checklist": state["checklist"]["items"]})
+                  for leaf in state.get("leaves", [])]
     return sends or [Send("report", state)]
 
 
@@ -95,6 +101,18 @@ def judge_summary(samples: dict[str, Any]) -> dict[str, Any] | None:
             "samples": len(ordered), "valid": len(scores), "dropped": len(ordered) - len(scores),
             "drop_reasons": [s["dropped"] for s in ordered if s.get("score") is None],
             "critiques": next((s["critiques"] for s in ordered if s.get("critiques")), [])}
+
+
+def checklist_result(state: EvalState) -> dict[str, Any]:
+    """The checklist's coverage in the repository and, with a rubric, its recall of the Code-Dev leaves."""
+    out = dict(state["checklist"]["coverage"])
+    matches = state.get("matches") or {}
+    if state.get("leaves"):
+        covered = [k for k, m in matches.items() if m.get("items")]
+        out["rubric"] = {"leaves": len(state["leaves"]), "covered": len(covered),
+                         "recall": round(len(covered) / len(state["leaves"]), 3),
+                         "unmatched": sum(1 for m in matches.values() if not m.get("matched"))}
+    return out
 
 
 def report(state: EvalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -119,11 +137,14 @@ def report(state: EvalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
                             "ungraded": sum(1 for g in grades.values() if not g.get("graded")),
                             "met": sum(1 for g in grades.values() if g.get("score") == 1),
                             "score": tree["score"] if tree else None}
+    if state.get("checklist"):
+        result["checklist"] = checklist_result(state)
     totals = run.get("totals", {})
     result["totals"] = {k: totals.get(k) for k in ("calls", "input_tokens", "output_tokens", "cached_input_tokens",
                                                    "cost_usd", "cache_hits")}
     result["wall_seconds"] = round(time.time() - float(run.get("started") or time.time()), 1)
     (Path(state["out_dir"]) / "eval.json").write_text(json.dumps(result, indent=2, ensure_ascii=False),
                                                       encoding="utf-8")
-    ws.update_run(status="completed", error=None, result={k: result.get(k) for k in ("judge", "rubric")})
+    ws.update_run(status="completed", error=None,
+                  result={k: result.get(k) for k in ("judge", "rubric", "checklist")})
     return {"result": result}

@@ -45,4 +45,8 @@ class EvalState(EvalInput):
     """Judge verdicts by sample number."""
     grades: Annotated[dict[str, Any], merge_dicts]
     """Rubric grades by leaf id."""
+    checklist: NotRequired[dict[str, Any]]
+    """The run's checklist items and their coverage in the repository as it is now (a PaperCoder run's repo)."""
+    matches: Annotated[dict[str, Any], merge_dicts]
+    """Checklist items covering each rubric leaf, by leaf id."""
     result: NotRequired[dict[str, Any]]
