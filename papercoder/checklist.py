@@ -234,3 +234,52 @@ def brief(items: list[dict[str, Any]], intro: str) -> str:
     lines = [f"- {i['id']} ({i['kind']}): {i['requirement']}" + (f" = {i['value']}" if i.get("value") else "")
              + (f" (paper: \u201c{i['quote']}\u201d)" if i.get("quote") else "") for i in items]
     return intro + "\n" + "\n".join(lines) + "\n"
+
+
+_SKIP = re.compile(r"related work|prior work|acknowledg|funding|broader impact|ethic|societal|impact statement|"
+                   r"references|bibliography|checklist|author contribution|limitation", re.IGNORECASE)
+_FIRST = re.compile(r"experiment|setup|set-up|implementation|training|hyper|detail|config|parameter|dataset|"
+                    r"result|evaluation|metric|method|model|algorithm|prompt", re.IGNORECASE)
+
+
+def _sections(markdown: str) -> list[tuple[str, str]]:
+    """``(heading, text)`` of each ``#``-headed section (the text before the first heading left out)."""
+    parts = re.split(r"(?m)^(#{1,4} .*)$", markdown)
+    return [(parts[i].lstrip("#").strip(), parts[i + 1].strip()) for i in range(1, len(parts) - 1, 2)]
+
+
+def unread_parts(full: str, read: str, budget: int, most: int) -> list[str]:
+    """The sections of ``full`` that ``read`` does not hold, in parts of about ``budget`` tokens, at most ``most``.
+
+    Sections an implementer needs least (related work, acknowledgements, references, ...) are left out; those
+    about the method, set-up, experiments and results come first. A section is unread when its opening words
+    are not in ``read`` (compaction drops whole sections and shortens others from their end).
+    """
+    from papercoder.llm.tokens import count_tokens
+
+    have = normalize(read)
+    unread = []
+    for heading, text in _sections(full):
+        body = normalize(text)
+        if not body or _SKIP.search(heading):
+            continue
+        tail = body[len(body) // 2:][:200]
+        if body[:200] in have and tail in have:
+            continue
+        unread.append((heading, text))
+    unread.sort(key=lambda s: 0 if _FIRST.search(s[0]) else 1)
+    parts: list[str] = []
+    current = ""
+    for heading, text in unread:
+        block = f"## {heading}\n{text}\n\n"
+        while count_tokens(block) > budget:  # one section longer than a part: its beginning
+            block = block[: int(len(block) * 0.8)]
+        if current and count_tokens(current + block) > budget:
+            parts.append(current)
+            current = ""
+        current += block
+        if len(parts) >= most:
+            break
+    if current and len(parts) < most:
+        parts.append(current)
+    return parts[:most]

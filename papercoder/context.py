@@ -155,6 +155,11 @@ class RunContext:
                   "the paper) and trace each item to the code.",
                   "commands": ("run", "batch")},
     )
+    checklist_parts: int = field(
+        default=-1,
+        metadata={"description": "Extra checklist calls over the paper's sections the planner's budget left out "
+                  "(-1: 2 for the embedded model, 8 otherwise; 0: none).", "commands": ("run",), "min": -1},
+    )
     verify: bool = field(
         default=True,
         metadata={"description": "Check the repository after coding: static checks, then imports and a smoke run "
@@ -245,6 +250,12 @@ class RunContext:
         local = {"plan": 1200, "design": 1500, "config": 800, "analysis": 550, "code": 2000}
         hosted = {"plan": 3000, "design": 4000, "config": 3000, "analysis": 2000, "code": 6000}
         return (local if self.for_stage(KIND_STAGE[kind]).is_local else hosted)[kind]
+
+    def effective_checklist_parts(self) -> tuple[int, int]:
+        """Extra checklist calls over unread sections, and the tokens of paper each reads."""
+        local = self.for_stage("planning").is_local
+        most = self.checklist_parts if self.checklist_parts >= 0 else 2 if local else 8
+        return most, 1800 if local else 6000
 
     def effective_max_files(self) -> int:
         """Most code files in the plan (the embedded model writes about 5 tokens/s: keep it small)."""

@@ -48,7 +48,8 @@ def ingest(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, An
                             "paper_token_budget": ctx.effective_paper_budget(),
                             "digest_token_budget": ctx.effective_digest_budget()})
     return {"out_dir": str(ws.root), "run_id": ws.run_id, "repo_dir": str(ws.repo), "paper_info": info,
-            "title": paper.title, **papertexts.save(ws, paper_md=md, paper_digest=digest, paper_rest=rest)}
+            "title": paper.title, **papertexts.save(ws, paper_md=md, paper_digest=digest, paper_rest=rest,
+                                paper_full=paper.to_markdown())}
 
 
 def build_dag(state: PaperCoderState) -> dict[str, Any]:

@@ -1,9 +1,10 @@
 """The paper as the agents read it, kept on disk in the run folder; the graph state holds its paths.
 
-Ingest writes three texts to ``RUN/paper/``: the compacted paper (``paper.md``), its digest (``digest.md``, what
-every call after the planner reads in the paper's place) and the rest (``rest.md``, what the digest drops, for
-the planner). The state's ``paper_files`` names them, relative to the run folder, so a checkpoint, and every
-analyst's and coder's ``Send``, carries a few paths instead of the paper three times over.
+Ingest writes four texts to ``RUN/paper/``: the compacted paper (``paper.md``), its digest (``digest.md``, what
+every call after the planner reads in the paper's place), the rest (``rest.md``, what the digest drops, for the
+planner), and the whole paper as read (``full.md``: the checklist's quotes are checked against it, and the
+checklist writer reads what the budget left out). The state's ``paper_files`` names them, relative to the run
+folder, so a checkpoint, and every analyst's and coder's ``Send``, carries a few paths instead of the paper.
 
 A caller may still hand the graph the texts themselves (``paper_md``, and optionally ``paper_digest`` and
 ``paper_rest``): they are used as they are.
@@ -18,7 +19,8 @@ from typing import Any
 
 from papercoder.workspace import Workspace
 
-KEYS = {"paper_md": "paper/paper.md", "paper_digest": "paper/digest.md", "paper_rest": "paper/rest.md"}
+KEYS = {"paper_md": "paper/paper.md", "paper_digest": "paper/digest.md", "paper_rest": "paper/rest.md",
+        "paper_full": "paper/full.md"}
 """The texts, and where each is kept in the run folder."""
 
 

@@ -103,6 +103,10 @@ class Script:
                               ("data", "Iris dataset", "on the Iris dataset", "")],
                           3: [("metric", "Accuracy on a 20% test split", "evaluate accuracy on a 20% test split", "")]}
         """Checklist items by part: (kind, requirement, quote, value)."""
+        self.part_items: list[tuple[str, str, str, str]] = []
+        """Checklist items from the parts of the paper the planner did not read (given where the part holds the
+        quote's first word)."""
+        self.part_requests: list[str] = []
         self.unmarked: set[str] = set()
         """Files whose first answer leaves out the comments naming their checklist items."""
         self.items_requests: list[str] = []
@@ -149,6 +153,10 @@ class Script:
             return code_for(m.group(1), self.deps.get(m.group(1), []))
         if "Request 1 of the planning" in req:
             return self.plan
+        if "Request: the requirements checklist, from this part only" in req:
+            self.part_requests.append(req)
+            return json.dumps({"items": [{"kind": k, "requirement": r, "quote": q, "section": "", "value": v}
+                                         for k, r, q, v in self.part_items if q.split()[0] in req]})
         m = re.search(r"Request: the requirements checklist, part (\d)", req)
         if m:
             return json.dumps({"items": [{"kind": k, "requirement": r, "quote": q, "section": "", "value": v}

@@ -78,3 +78,18 @@ def test_hyperparameters_are_found_in_config_by_their_id_and_value():
                      "R3": {"status": "untagged", "line": 4, "key": "batch_size"},
                      "R4": {"status": "missing", "line": None, "key": None}}
     assert same_value("1e-4", "0.0001") and same_value("Adam", "adam") and not same_value("0.1", "0.01")
+
+
+def test_unread_parts_are_the_sections_compaction_left_out_method_and_setup_first():
+    from papercoder.checklist import unread_parts
+
+    full = ("# Title\n\n## Introduction\nWe study tiny nets.\n\n## Related Work\nOthers did similar things.\n\n"
+            "## Method\nTinyNet has 8 hidden units.\n\n## Appendix: Hyperparameters\nWe use a warmup of 400 steps.\n\n"
+            "## Discussion\nIt works well enough.\n")
+    read = "# Title\n\n## Method\nTinyNet has 8 hidden units.\n"
+    parts = unread_parts(full, read, budget=1000, most=3)
+    assert len(parts) == 1
+    assert parts[0].index("Hyperparameters") < parts[0].index("Introduction") < parts[0].index("Discussion")
+    assert "Related Work" not in parts[0] and "TinyNet has 8" not in parts[0]
+    small = unread_parts(full, read, budget=20, most=2)  # a part per section, the first two only
+    assert [p.split("\n")[0] for p in small] == ["## Appendix: Hyperparameters", "## Introduction"]

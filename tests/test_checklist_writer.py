@@ -146,3 +146,28 @@ def test_the_summary_readme_and_status_show_coverage(scripted, paper_file):
     assert "## The paper's requirements" in readme and "| R3 | hyperparameter | SGD learning rate 0.05 |" in readme
     out = CliRunner().invoke(app, ["status", ctx.out_dir], terminal_width=200)
     assert out.exit_code == 0 and "6 of 6 requirements traced to the code" in out.output
+
+
+def test_sections_the_planner_did_not_read_are_read_in_parts_of_their_own(scripted, tmp_path):
+    script, model, context = scripted
+    paper = tmp_path / "long.md"
+    from tests.conftest import PAPER
+
+    appendix = ("## Appendix: Training details\n" + "We tried several settings before settling on one. " * 150
+                + "The warmup lasts 400 steps.\n")
+    paper.write_text(PAPER + "\n" + appendix)
+    script.part_items = [("hyperparameter", "Warmup 400 steps", "The warmup lasts 400 steps", "400")]
+    ctx = context(stop_after="planning", paper_token_budget=600, digest_token_budget=300, checklist_parts=2)
+    _plan(paper, ctx)
+    assert len(script.part_requests) == 1 and "Appendix: Training details" in script.part_requests[0]
+    call = next(c for c in model.calls if "from this part only" in str(c["messages"][-1].content))
+    assert len(call["messages"]) == 2 and "TinyNet has a hidden layer" not in str(call["messages"][1].content)
+    data = json.loads((Path(ctx.out_dir) / "artifacts/checklist.json").read_text())
+    assert data["unread_parts"] == 1 and data["items"][-1]["requirement"] == "Warmup 400 steps"
+    assert data["items"][-1]["value"] == "400" and not data["dropped"]
+
+
+def test_no_part_calls_when_the_planner_read_the_whole_paper_or_parts_are_off(scripted, paper_file, tmp_path):
+    script, model, context = scripted
+    _plan(paper_file, context(stop_after="planning"))
+    assert script.part_requests == []
