@@ -57,7 +57,7 @@ def parse_config(reply: Reply) -> str:
     return text + "\n"
 
 
-UNVERIFIED = "not found in the paper text: check"
+UNVERIFIED = "chosen: not found in the paper text, check"
 SMOKE_NOTE = "tiny settings for a quick test run, not from the paper"
 
 

@@ -34,7 +34,7 @@ its results, and compare `config.yaml` with the paper.
 ## Files
 {files}
 - `config.yaml`: hyperparameters and settings taken from the paper (values the paper does not state are
-  marked `# not stated in the paper`).
+  marked `# chosen: ...`).
 
 ## How to run
 ```bash

@@ -392,7 +392,7 @@ def test_config_values_not_in_paper_are_marked(scripted, paper_file):
     from pathlib import Path
 
     text = (Path(ctx.out_dir) / "repo/config.yaml").read_text()
-    assert "momentum: 0.9  # not found in the paper text: check" in text
+    assert "momentum: 0.9  # chosen: not found in the paper text, check" in text
     assert "lr: 0.05\n" in text and "warmup: 100  # not stated in the paper\n" in text
     assert "smoke:  # tiny settings" in text and yaml.safe_load(text)["training"]["momentum"] == 0.9
     check = json.loads((Path(ctx.out_dir) / "artifacts/config_check.json").read_text())
