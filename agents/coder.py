@@ -254,11 +254,14 @@ def written_before(task: FileTask, repo: Path) -> dict[str, str]:
     return {**out, **(task.get("dependency_code") or {})}
 
 
-def _write(task: FileTask, ctx: RunContext, ws: Workspace, messages: list[BaseMessage]) -> str:
-    """Ask for the file, check the answer (re-asking as the parser says), write it; the code."""
+def _write(task: FileTask, ctx: RunContext, ws: Workspace, messages: list[BaseMessage], node: str = "coder") -> str:
+    """Ask for the file, check the answer (re-asking as the parser says), write it; the code.
+
+    ``node`` names the calls in run.json (``coder_items`` for the coverage send-back, so its time is its own).
+    """
     path = task["file"]
     warnings: list[Problem] = []
-    code = ask(ctx=ctx, ws=ws, node="coder", file=path, max_tokens=ctx.max_tokens("code"), code=True,
+    code = ask(ctx=ctx, ws=ws, node=node, file=path, max_tokens=ctx.max_tokens("code"), code=True,
                parse=make_parser(path, configkeys.load(task["config_yaml"]), written_before(task, ws.repo), warnings,
                                  planned=list(task["dag"]["nodes"]), packages=_packages(task),
                                  rows=interfaces.rows_of(task.get("interfaces"), path),
@@ -311,7 +314,7 @@ def _add_items(task: FileTask, ctx: RunContext, ws: Workspace, base: list[BaseMe
     request = fill("coder_items", file=path, lang=language(path) or "text",
                    items=checklist.brief(task["missing_items"], "").strip())
     fence = f"```{language(path)}\n{before.rstrip()}\n```"
-    code = _write(task, ctx, ws, [*base, AIMessage(content=fence), HumanMessage(content=request)])
+    code = _write(task, ctx, ws, [*base, AIMessage(content=fence), HumanMessage(content=request)], "coder_items")
     broken = ""
     if path.endswith(".py"):
         try:
