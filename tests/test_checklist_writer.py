@@ -171,3 +171,23 @@ def test_no_part_calls_when_the_planner_read_the_whole_paper_or_parts_are_off(sc
     script, model, context = scripted
     _plan(paper_file, context(stop_after="planning"))
     assert script.part_requests == []
+
+
+def test_the_checklist_benchmark_reads_a_finished_run(scripted, paper_file):
+    import importlib.util
+
+    script, _model, context = scripted
+    script.assignments = {"model.py": ["R1", "R2"], "data.py": ["R5"], "train.py": ["R3", "R4", "R6"]}
+    script.unmarked = {"data.py"}
+    ctx = context()
+    _plan(paper_file, ctx)
+    spec = importlib.util.spec_from_file_location("bench_checklist",
+                                                  Path(__file__).parents[1] / "benchmarks" / "checklist.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    row = bench.figures(Path(ctx.out_dir))
+    assert (row["items"], row["traced_before"], row["traced_after"], row["total"]) == (6, 5, 6, 6)
+    assert row["sent_back"] == ["data.py"] and row["unmarked_values"] == 0
+    assert (row["hyperparameters"], row["hyperparameters_in_config"]) == (2, 2)
+    assert row["model_seconds"] >= row["checklist_model_seconds"] >= 0
+    assert "| run | items |" in bench.table([row])
