@@ -13,7 +13,7 @@ from papercoder.agents.conversation import fill, planning_messages
 
 from papercoder import checklist, configkeys, interfaces
 from papercoder.context import RunContext
-from papercoder.llm import AnswerError, ask
+from papercoder.llm import AnswerError, BudgetExceeded, StageError, ask
 from papercoder.llm.answers import Reply
 from papercoder.problems import Problem, record_problem, state_update
 from papercoder.runtime import context_of, workspace_of
@@ -314,9 +314,17 @@ def _add_items(task: FileTask, ctx: RunContext, ws: Workspace, base: list[BaseMe
     request = fill("coder_items", file=path, lang=language(path) or "text",
                    items=checklist.brief(task["missing_items"], "").strip())
     fence = f"```{language(path)}\n{before.rstrip()}\n```"
-    code = _write(task, ctx, ws, [*base, AIMessage(content=fence), HumanMessage(content=request)], "coder_items")
-    broken = ""
-    if path.endswith(".py"):
+    try:
+        code = _write(task, ctx, ws, [*base, AIMessage(content=fence), HumanMessage(content=request)],
+                      "coder_items")
+    except BudgetExceeded:
+        raise
+    except StageError as exc:  # the send-back is an improvement: without an answer, the file stays as it was
+        code = before
+        record_problem(ws, Problem(stage="coder", file=path, kind="items_rewrite_undone", message=str(exc)[:300],
+                                   action="kept the file as it was"))
+    broken = _lost_names(before, code) if path.endswith(".py") and code != before else ""
+    if path.endswith(".py") and code != before and not broken:
         try:
             compile(code, path, "exec", dont_inherit=True)
         except SyntaxError as exc:
@@ -331,6 +339,12 @@ def _add_items(task: FileTask, ctx: RunContext, ws: Workspace, base: list[BaseMe
         record_problem(ws, Problem(stage="coder", file=path, kind="items_rewrite_undone", message=broken,
                                    action="kept the file as it was before the missing checklist items were asked"))
     return {"code": {path: text_hash(code)}, **state_update(ws)}
+
+
+def _lost_names(before: str, after: str) -> str:
+    """What a rewrite no longer defines of what the file defined (others may import it), as a sentence."""
+    lost = sorted((top_level_names(before) or set()) - (top_level_names(after) or set()))
+    return f"the rewrite no longer defines {', '.join(lost)}" if lost else ""
 
 
 def create_missing(state: PaperCoderState, ctx: RunContext, ws: Workspace, path: str) -> str:

@@ -128,7 +128,8 @@ def config_writer(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[
     items = (state.get("checklist") or {}).get("items") or []
     config = ask(ctx=ctx, ws=ws, node="config_writer", messages=planning_messages(state, ctx, "config_writer"),
                  parse=checked_against(items, ws), max_tokens=ctx.max_tokens("config"))
-    unverified = unverified_values(config, paper_texts(state)["paper_md"])
+    texts = paper_texts(state)
+    unverified = unverified_values(config, texts["paper_full"] or texts["paper_md"])
     config = mark(config, unverified)
     ws.write_repo_file("config.yaml", config)
     ws.write_artifact("config.yaml", config)

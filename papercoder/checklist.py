@@ -10,12 +10,13 @@ is a hyperparameter whose value is not in its quote. Nothing on the list is inve
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 KINDS = ("component", "loss", "algorithm", "hyperparameter", "data", "experiment", "metric", "result")
 """Component; loss or objective; algorithm step; hyperparameter; dataset and preprocessing; experiment; metric;
@@ -28,13 +29,23 @@ MIN_QUOTE = 12
 
 
 class ItemAnswer(BaseModel):
-    """One requirement as the model gives it (bounded for small models)."""
+    """One requirement as the model gives it (bounded for small models).
+
+    A number or null where text is asked for is taken as text.
+    """
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
 
     kind: Kind
     requirement: str = Field(max_length=200, description="What the code must do or hold, in one line.")
     quote: str = Field(max_length=300, description="The paper's own words that state it, copied exactly.")
     section: str = Field(default="", max_length=80, description="The paper section the quote is in.")
     value: str = Field(default="", max_length=40, description="For a hyperparameter: its value as stated.")
+
+    @field_validator("section", "value", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        return "" if v is None else v
 
 
 class ChecklistAnswer(BaseModel):
@@ -50,11 +61,12 @@ _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": 
 def normalize(text: str) -> str:
     """Text for matching.
 
-    NFKC, lowercase, typographic dashes and quotes plain, line-end hyphenation joined, Markdown emphasis and math
-    markers removed, whitespace collapsed.
+    NFKC, lowercase, typographic dashes and quotes plain, hyphens between letters removed (so a word hyphenated at a
+    line end, or written with or without a hyphen, matches), Markdown emphasis and math markers removed,
+    whitespace collapsed.
     """
     text = unicodedata.normalize("NFKC", text).translate(_DASHES).lower()
-    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text)
+    text = re.sub(r"([a-z])-\s*([a-z])", r"\1\2", text)  # pre-training, pre-\ntraining, pretraining alike
     text = re.sub(r"[*_`$\\{}]", "", text)
     return re.sub(r"\s+", " ", text).strip()
 
@@ -71,11 +83,23 @@ def find_quote(quote: str, paper: str) -> bool:
         return False
     at = 0
     for fragment in fragments:
-        at = paper.find(fragment, at)
+        at = _find_whole(paper, fragment, at)
         if at < 0:
             return False
         at += len(fragment)
     return True
+
+
+def _find_whole(text: str, part: str, start: int) -> int:
+    """Where ``part`` is in ``text`` from ``start`` without cutting a word or number at either end (-1: nowhere)."""
+    at = text.find(part, start)
+    while at >= 0:
+        before = text[at - 1] if at > 0 else " "
+        after = text[at + len(part)] if at + len(part) < len(text) else " "
+        if not (part[0].isalnum() and before.isalnum()) and not (part[-1].isalnum() and after.isalnum()):
+            return at
+        at = text.find(part, at + 1)
+    return -1
 
 
 def value_in(value: str, quote: str) -> bool:
@@ -83,18 +107,24 @@ def value_in(value: str, quote: str) -> bool:
     value, quote = normalize(value), normalize(quote)
     if not value:
         return False
-    if value in quote:
+    if _find_whole(quote, value, 0) >= 0:
         return True
-    numbers = set(_numbers(quote))
-    return bool(_numbers(value)) and all(n in numbers for n in _numbers(value))
+    wanted, stated = _numbers(value), _numbers(quote)
+    return bool(wanted) and all(any(math.isclose(n, q, rel_tol=1e-9) for q in stated) for n in wanted)
+
+
+_NUMBER = re.compile(r"(?<![\w.])(?:10\s*\^\s*([-+]?\d+)"
+                     r"|(\d+(?:\.\d+)?)(?:\s*(?:e|[x×]\s*10\s*\^?)\s*([-+]?\d+))?)")
 
 
 def _numbers(text: str) -> list[float]:
+    """The numbers written in ``text``: ``0.0003``, ``3e-4``, ``3 × 10^-4`` and ``10^-4`` as floats."""
     out = []
-    for m in re.finditer(r"(\d+(?:\.\d+)?)(?:\s*(?:e|x ?10\^?|×10\^?)\s*(-?\d+))?", text.replace(",", "")):
+    for m in _NUMBER.finditer(text.replace(",", "")):
+        mantissa, exponent = ("1", m.group(1)) if m.group(1) is not None else (m.group(2), m.group(3))
         try:
-            out.append(float(m.group(1)) * (10 ** int(m.group(2)) if m.group(2) else 1))
-        except (OverflowError, ValueError):
+            out.append(float(f"{mantissa}e{exponent or 0}"))
+        except ValueError:
             continue
     return out
 
@@ -115,12 +145,17 @@ def verified(answers: Iterable[ItemAnswer], paper: str) -> tuple[list[dict[str, 
 
 
 def deduplicated(items: Iterable[dict[str, Any]], threshold: float = 0.85) -> list[dict[str, Any]]:
-    """``items`` without repeats: the same quote, or the same kind with a near-identical requirement."""
+    """``items`` without repeats: the same kind and value, with the same quote or a near-identical requirement.
+
+    Two hyperparameters from one sentence ("Adam with beta1 = 0.9, beta2 = 0.98") are both kept.
+    """
     out: list[dict[str, Any]] = []
     for item in items:
         quote, req = normalize(item["quote"]), normalize(item["requirement"])
-        if any(normalize(o["quote"]) == quote or (o["kind"] == item["kind"] and difflib.SequenceMatcher(
-                None, normalize(o["requirement"]), req).ratio() >= threshold) for o in out):
+        if any(o["kind"] == item["kind"] and o.get("value", "") == item.get("value", "")
+               and (normalize(o["quote"]) == quote
+                    or difflib.SequenceMatcher(None, normalize(o["requirement"]), req).ratio() >= threshold)
+               for o in out):
             continue
         out.append(item)
     return out
@@ -150,7 +185,8 @@ _COMMON = frozenset("the and for with from that this each into are its use using
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(normalize(text).replace("_", " ")) if w not in _COMMON}
+    return {w for w in _WORD.findall(normalize(text.replace("_", " ").replace("/", " ").replace(".", " ")))
+            if w not in _COMMON}
 
 
 def unassigned(items: list[dict[str, Any]], tasks: Iterable[Any]) -> list[str]:
@@ -200,7 +236,8 @@ def same_value(stated: str, written: str) -> bool:
     if a == b:
         return True
     na, nb = _numbers(a), _numbers(b)
-    return bool(na) and na == nb
+    return bool(na) and len(na) == len(nb) and all(math.isclose(x, y, rel_tol=1e-9)
+                                                      for x, y in zip(na, nb, strict=True))
 
 
 def hyperparameters_in_config(items: list[dict[str, Any]], config_text: str) -> dict[str, dict[str, Any]]:

@@ -5,7 +5,8 @@ An item is traced when one of these holds, checked in this order:
 - ``marked``: a comment names its id (``# R12: KL penalty beta from config``): file and line;
 - ``config``: a hyperparameter whose paper value config.yaml holds
   (:func:`papercoder.checklist.hyperparameters_in_config`) under a key the code reads;
-- ``defined``: a component, loss, algorithm step or metric whose words name a class or function the code defines.
+- ``defined``: a component, loss, algorithm step or metric two of whose words name a class or function the code
+  defines.
 
 Anything else is ``missing``. The result is ``artifacts/coverage.json`` and a table in the run summary and the
 generated README.
@@ -14,29 +15,44 @@ generated README.
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from papercoder import checklist
 
-_ID = re.compile(r"\bR(\d+)\b")
+_ID = re.compile(r"\bR(\d+)\b(\s*[:,;)]|\s*$)?")
 _DEFINED_KINDS = ("component", "loss", "algorithm", "metric")
 _STOP = frozenset("the and for with from that this each into are its use using used all per of to in on by a an"
                   .split())
 
 
 def markers(sources: Mapping[str, str]) -> dict[str, list[str]]:
-    """Checklist ids named in comments, each with its places (``file:line``)."""
+    """Checklist ids named in comments (Python comments read by the tokenizer; ``#`` lines elsewhere), with places.
+
+    A string or a URL holding ``R2`` is not a marker, nor is "the R2 score": an id opens the comment or is followed
+    by ``:``, ``,``, ``;``, ``)`` or the comment's end.
+    """
     out: dict[str, list[str]] = {}
     for path, text in sorted(sources.items()):
-        for n, line in enumerate(text.splitlines(), 1):
-            if "#" not in line:
-                continue
-            for m in _ID.finditer(line[line.index("#"):]):
-                out.setdefault(f"R{m.group(1)}", []).append(f"{path}:{n}")
+        for n, comment in _comments(path, text):
+            for m in _ID.finditer(comment):
+                if m.group(2) is not None or not comment[:m.start()].strip("# "):
+                    out.setdefault(f"R{m.group(1)}", []).append(f"{path}:{n}")
     return out
+
+
+def _comments(path: str, text: str) -> list[tuple[int, str]]:
+    if path.endswith(".py"):
+        try:
+            return [(t.start[0], t.string) for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                    if t.type == tokenize.COMMENT]
+        except (tokenize.TokenError, SyntaxError):
+            pass
+    return [(n, line[line.index("#"):]) for n, line in enumerate(text.splitlines(), 1) if "#" in line]
 
 
 def _split(name: str) -> set[str]:
@@ -83,8 +99,7 @@ def strings_read(sources: Mapping[str, str]) -> set[str]:
 def _defined(item: dict[str, Any], defs: list[tuple[str, int, str]]) -> str | None:
     want = _split(re.sub(r"[^A-Za-z0-9]+", " ", item["requirement"]))
     for path, line, name in defs:
-        words = _split(name)
-        if words and (words <= want or len(words & want) >= 2):
+        if len(_split(name) & want) >= 2:  # two words of the requirement: one (loss, forward) says too little
             return f"{path}:{line}"
     return None
 

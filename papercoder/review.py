@@ -17,7 +17,7 @@ from typing import Any, Literal
 import yaml
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from papercoder import checklist, interfaces
 from papercoder.checklist import Kind
@@ -30,13 +30,20 @@ from papercoder.workspace import UnsafePathError, WorkspaceError, confine, norma
 
 
 class ChecklistEdit(BaseModel):
-    """One checklist item as a reviewer keeps, changes or adds it."""
+    """One checklist item as a reviewer keeps, changes or adds it (fields left out keep their values)."""
+
+    model_config = ConfigDict(coerce_numbers_to_str=True)
 
     id: str = Field(default="", description="The item's id; empty for a new item.")
     kind: Kind
     requirement: str = Field(min_length=3, max_length=300)
     value: str = ""
     quote: str = ""
+
+    @field_validator("id", "value", "quote", mode="before")
+    @classmethod
+    def _none_is_empty(cls, v: Any) -> Any:
+        return "" if v is None else v
     files: list[str] = Field(default_factory=list, description="Files that implement it (empty: by the rule).")
 
 
@@ -140,12 +147,13 @@ def _edit_checklist(state: PaperCoderState, edits: list[ChecklistEdit] | None) -
     rows = [dict(i) for i in old.values()] if edits is None else []
     last = max((int(k[1:]) for k in old if k[1:].isdigit()), default=0)
     for e in edits or []:
-        if e.id and e.id not in old:
-            raise ReviewError(f"edited checklist: no item {e.id} (leave the id empty for a new item)")
-        if not e.id:
+        ref = e.id.strip().upper()
+        if ref and ref not in old:
+            raise ReviewError(f"edited checklist: no item {ref} (leave the id empty for a new item)")
+        if not ref:
             last += 1
-        base = old.get(e.id, {"source": "reviewer"})
-        rows.append({**base, **e.model_dump(), "id": e.id or f"R{last}"})
+        base = old.get(ref, {"source": "reviewer", "quote": "", "value": "", "files": []})
+        rows.append({**base, **e.model_dump(exclude_unset=True), "id": ref or f"R{last}"})
     nodes = set(state["dag"]["nodes"])
     for r in rows:
         r["files"] = [f for f in r.get("files", []) if f in nodes]

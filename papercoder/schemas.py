@@ -46,7 +46,7 @@ class FileLogic(BaseModel):
     )
     items: list[str] = Field(
         default_factory=list,
-        max_length=40,
+        max_length=200,
         description="Ids of the requirements checklist's items this file implements (e.g. 'R3').",
     )
 

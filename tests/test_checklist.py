@@ -93,3 +93,25 @@ def test_unread_parts_are_the_sections_compaction_left_out_method_and_setup_firs
     assert "Related Work" not in parts[0] and "TinyNet has 8" not in parts[0]
     small = unread_parts(full, read, budget=20, most=2)  # a part per section, the first two only
     assert [p.split("\n")[0] for p in small] == ["## Appendix: Hyperparameters", "## Introduction"]
+
+
+def test_numbers_words_and_hyphens_are_matched_whole():
+    from papercoder.checklist import ChecklistAnswer, same_value
+
+    assert same_value("3e-4", "0.0003") and same_value("6e-5", "0.00006") and same_value("1 × 10^-4", "1e-4")
+    assert same_value("10^-4", "0.0001") and not same_value("3e-4", "0.003")
+    assert not value_in("2", "we use 32 layers") and value_in("32", "we use 32 layers")
+    assert not find_quote("the dropout rate of 0.1", normalize("the dropout rate of 0.15 everywhere"))
+    assert find_quote("pre-training on the corpus", normalize("we use pretraining on the corpus"))
+    answer = ChecklistAnswer.model_validate({"items": [{"kind": "hyperparameter", "requirement": "lr",
+                                                        "quote": "a learning rate of 0.05", "value": 0.05,
+                                                        "section": None}]})
+    assert answer.items[0].value == "0.05" and answer.items[0].section == ""
+
+
+def test_two_hyperparameters_from_one_sentence_are_both_kept():
+    quote = "Adam with beta1 = 0.9 and beta2 = 0.98"
+    items = [{"kind": "hyperparameter", "requirement": "Adam beta1", "quote": quote, "value": "0.9"},
+             {"kind": "hyperparameter", "requirement": "Adam beta2", "quote": quote, "value": "0.98"},
+             {"kind": "hyperparameter", "requirement": "Adam first beta", "quote": quote, "value": "0.9"}]
+    assert [i["requirement"] for i in deduplicated(items)] == ["Adam beta1", "Adam beta2"]

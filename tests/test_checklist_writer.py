@@ -52,7 +52,7 @@ def test_the_checklist_can_be_switched_off(scripted, paper_file):
     result = _plan(paper_file, ctx)
     assert not (Path(ctx.out_dir) / "artifacts/checklist.json").exists()
     assert not any("requirements checklist" in str(c["messages"][-1].content) for c in model.calls)
-    assert result["out_dir"]
+    assert "checklist" not in result.get("summary", {})
 
 
 def test_the_logic_design_assigns_items_and_an_unassigned_one_is_named_then_placed_by_the_rule(scripted, paper_file):
@@ -167,7 +167,7 @@ def test_sections_the_planner_did_not_read_are_read_in_parts_of_their_own(script
     assert data["items"][-1]["value"] == "400" and not data["dropped"]
 
 
-def test_no_part_calls_when_the_planner_read_the_whole_paper_or_parts_are_off(scripted, paper_file, tmp_path):
+def test_no_part_calls_when_the_planner_read_the_whole_paper(scripted, paper_file):
     script, model, context = scripted
     _plan(paper_file, context(stop_after="planning"))
     assert script.part_requests == []
@@ -191,3 +191,37 @@ def test_the_checklist_benchmark_reads_a_finished_run(scripted, paper_file):
     assert (row["hyperparameters"], row["hyperparameters_in_config"]) == (2, 2)
     assert row["model_seconds"] >= row["checklist_model_seconds"] >= 0
     assert "| run | items |" in bench.table([row])
+
+
+def test_a_send_back_rewrite_that_loses_a_definition_is_undone(scripted, paper_file):
+    script, model, context = scripted
+    script.assignments = {"model.py": ["R1", "R2"], "data.py": ["R5"], "train.py": ["R3", "R4", "R6"]}
+    script.unmarked = {"model.py"}
+    script.items_answer = "```python\n# R1: here\n# R2: here\ndef something_else():\n    return 0\n```"
+    ctx = context()
+    _plan(paper_file, ctx)
+    assert script.items_requests  # re-asked once for the interface row it lost, then taken and undone
+    assert "def run_model():" in (Path(ctx.out_dir) / "repo/model.py").read_text()
+    run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
+    undone = [e for e in run["errors"] if e["kind"] == "items_rewrite_undone"]
+    assert len(undone) == 1 and "no longer defines run_model" in undone[0]["problem"]
+    assert run["coverage"]["after"]["traced"] == 4
+
+
+def test_coding_with_the_checklist_off_has_no_coverage_step(scripted, paper_file):
+    _script, model, context = scripted
+    ctx = context(checklist=False)
+    result = _plan(paper_file, ctx)
+    assert result["summary"]["status"] == "completed" and "checklist" not in result["summary"]
+    assert not (Path(ctx.out_dir) / "artifacts/coverage.json").exists()
+    assert not any(c["messages"][-1].content.startswith("The coverage check") for c in model.calls)
+
+
+def test_no_part_calls_when_parts_are_off(scripted, tmp_path):
+    from tests.conftest import PAPER
+
+    script, _model, context = scripted
+    paper = tmp_path / "long.md"
+    paper.write_text(PAPER + "\n## Appendix: Training details\n" + "We tried several settings. " * 200)
+    _plan(paper, context(stop_after="planning", paper_token_budget=600, digest_token_budget=300, checklist_parts=0))
+    assert script.part_requests == []

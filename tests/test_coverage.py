@@ -17,13 +17,16 @@ SOURCES = {
     "train.py": ("def cross_entropy_loss(p, y):\n    return 0\n\n\n"
                  "def train(config):\n    lr = config['training']['lr']\n    return lr\n"),
     "data.py": "def load(config):\n    return config.get('data')\n",
-    "main.py": "x = 1  # R1 and R12 too\n",
+    "main.py": "x = 1  # R1, R12: too\n",
 }
 CONFIG = "training:\n  lr: 0.05  # R3\ndata:\n  batch_size: 16  # R4\n"
 
 
 def test_markers_are_found_in_comments_only():
     assert markers({"a.py": "R3 = 1\ny = 2  # R3, R30: both\n"}) == {"R3": ["a.py:2"], "R30": ["a.py:2"]}
+    code = "URL = 'http://x.org/#R2'\ns = '# R4: not a comment'\n# the R2 score  # R5\n"
+    assert markers({"b.py": code}) == {"R5": ["b.py:3"]}
+    assert markers({"run.sh": "python main.py  # R7: the experiment\n"}) == {"R7": ["run.sh:1"]}
 
 
 def test_each_item_is_traced_the_first_way_that_holds():

@@ -79,8 +79,7 @@ def checklist_coverage(repo: Path) -> dict[str, Any] | None:
         return None
     if not data.get("items"):
         return None
-    sources = {str(p.relative_to(repo)): p.read_text(encoding="utf-8", errors="replace")
-               for p in sorted(repo.rglob("*")) if p.is_file() and p.suffix in (".py", ".sh", ".md")}
+    sources = {f.path: f.text for f in repo_files(repo) if f.path.endswith((".py", ".sh", ".md"))}
     config = repo / "config.yaml"
     found = coverage.trace(data, sources, config.read_text(encoding="utf-8") if config.is_file() else "")
     return {"items": data["items"], "coverage": {k: v for k, v in found.items() if k != "items"}}
