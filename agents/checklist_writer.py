@@ -20,7 +20,7 @@ from papercoder.agents.conversation import fill, planning_messages, prompt
 from papercoder import checklist
 from papercoder.checklist import ChecklistAnswer
 from papercoder.context import RunContext
-from papercoder.llm import AnswerError, BudgetExceeded, StageError, ask
+from papercoder.llm import AnswerError, UnusableAnswerError, ask
 from papercoder.llm.answers import Reply
 from papercoder.papertexts import paper_texts
 from papercoder.problems import Problem, record_problem, state_update
@@ -90,9 +90,7 @@ def checklist_writer(state: PaperCoderState, runtime: Runtime[RunContext]) -> di
         try:
             items += ask(ctx=ctx, ws=ws, node="checklist_writer", schema=ChecklistAnswer,
                          parse=_parser(paper, dropped), messages=messages, max_tokens=ctx.max_tokens("design"))
-        except BudgetExceeded:
-            raise
-        except StageError as exc:
+        except UnusableAnswerError as exc:  # no usable answer: the run goes on; an endpoint failure stops it
             record_problem(ws, Problem(stage="checklist_writer", kind="no_checklist", message=str(exc),
                                        action=f"the checklist has no items from {what}"))
     data = {"items": checklist.numbered(checklist.deduplicated(items)), "dropped": dropped,

@@ -40,6 +40,8 @@ class Everything:
         if "Grade one requirement" in text:
             met = "hidden layer" in text.split("Grade one requirement", 1)[1]
             return json.dumps({"justification": "seen in model.py" if met else "not found", "score": int(met)})
+        if "Which items of the checklist above" in text:
+            return json.dumps({"items": ["R1"] if "hidden layer" in text.split("replication rubric", 1)[1] else []})
         if "Review the repository above against the paper" in text:
             return '{"critiques": [{"file": "model.py", "severity": "low", "critique": "fine"}], "score": 4}'
         if self.hold and self.hold in text and "Write the complete file `model.py`" in str(messages[-1].content):

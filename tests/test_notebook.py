@@ -22,7 +22,10 @@ def test_quickstart_notebook_executes(monkeypatch, tmp_path):
         nb = nbformat.read(ROOT / "notebooks" / "quickstart.ipynb", as_version=4)
         nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
                                 resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
-        assert server.answered == 5 + 2 * 4  # planning (with the interface table), then an analyst and a coder per file
+        # planning (with the interface table), the checklist's 3 parts asked twice each (the script quotes the tiny
+        # paper, not this one: every quote is dropped, so each part is asked again once), an analyst and a coder
+        # per file
+        assert server.answered == 5 + 3 * 2 + 2 * 4
     outputs = ["".join(o.get("text", "") for o in c.get("outputs", [])) for c in nb.cells if c.cell_type == "code"]
     text = "\n".join(outputs)
     assert "markdown | SmoothMix" in text and "2 Method" in text
