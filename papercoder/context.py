@@ -160,6 +160,11 @@ class RunContext:
         metadata={"description": "Extra checklist calls over the paper's sections the planner's budget left out "
                   "(-1: 2 for the embedded model, 8 otherwise; 0: none).", "commands": ("run",), "min": -1},
     )
+    checklist_sendback: int = field(
+        default=-1,
+        metadata={"description": "Files sent back to their coder for missing checklist items, most missing first "
+                  "(-1: 2 for the embedded model, every file otherwise; 0: none).", "commands": ("run",), "min": -1},
+    )
     verify: bool = field(
         default=True,
         metadata={"description": "Check the repository after coding: static checks, then imports and a smoke run "
@@ -256,6 +261,12 @@ class RunContext:
         local = self.for_stage("planning").is_local
         most = self.checklist_parts if self.checklist_parts >= 0 else 2 if local else 8
         return most, 1800 if local else 6000
+
+    def effective_checklist_sendback(self) -> int:
+        """Most files sent back for missing checklist items (each is a whole-file rewrite)."""
+        if self.checklist_sendback >= 0:
+            return self.checklist_sendback
+        return 2 if self.for_stage("coding").is_local else 1000
 
     def effective_max_files(self) -> int:
         """Most code files in the plan (the embedded model writes about 5 tokens/s: keep it small)."""

@@ -119,10 +119,11 @@ def after_smoke(state: PaperCoderState) -> list[Send] | str:
     return [Send("coder", _coder_task(state, s["file"], feedback=s["error"]))]
 
 
-def check_coverage(state: PaperCoderState) -> dict[str, Any]:
+def check_coverage(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """After the smoke run: trace the checklist in the code (``artifacts/coverage.json``).
 
-    The first pass is ``before`` (its missing items go back to their files' coders once, :func:`after_coverage`);
+    The first pass is ``before`` (its missing items go back to their files' coders once, :func:`after_coverage`;
+    the files missing most first, as many as ``RunContext.effective_checklist_sendback`` allows);
     the pass after those coders is ``after``. Without a checklist, nothing to do.
     """
     if not (state.get("checklist") or {}).get("items"):
@@ -132,7 +133,9 @@ def check_coverage(state: PaperCoderState) -> dict[str, Any]:
     found = coverage.trace(state["checklist"], sources, ws.read_repo_file("config.yaml"))
     previous = state.get("coverage") or {}
     if "before" not in previous:
-        sent = sorted(f for f in coverage.missing_by_file(found) if f in state["dag"]["nodes"])
+        missing = {f: rows for f, rows in coverage.missing_by_file(found).items() if f in state["dag"]["nodes"]}
+        most = context_of(runtime).effective_checklist_sendback()
+        sent = sorted(sorted(missing, key=lambda f: (-len(missing[f]), f))[:most])
         result = {"before": found, "after": found, "sent": sent, "done": not sent}
     else:
         result = {**previous, "after": found, "done": True}

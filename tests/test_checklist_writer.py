@@ -225,3 +225,13 @@ def test_no_part_calls_when_parts_are_off(scripted, tmp_path):
     paper.write_text(PAPER + "\n## Appendix: Training details\n" + "We tried several settings. " * 200)
     _plan(paper, context(stop_after="planning", paper_token_budget=600, digest_token_budget=300, checklist_parts=0))
     assert script.part_requests == []
+
+
+def test_the_send_back_is_bounded_to_the_files_missing_most(scripted, paper_file):
+    script, _model, context = scripted
+    script.assignments = {"model.py": ["R1", "R2"], "data.py": ["R5"], "train.py": ["R3", "R4", "R6"]}
+    script.unmarked = {"model.py", "data.py", "train.py"}
+    ctx = context(checklist_sendback=1)
+    _plan(paper_file, ctx)
+    cov = json.loads((Path(ctx.out_dir) / "artifacts/coverage.json").read_text())
+    assert cov["sent"] == ["train.py"] and len(script.items_requests) == 1  # 3 missing, model.py 2, data.py 1
