@@ -446,9 +446,14 @@ def test_architect_answer_with_bold_labels_and_indented_fences_is_read():
     assert arch.sequence_diagram.startswith("sequenceDiagram")
     assert "main->>model: build_model()" in arch.sequence_diagram
     assert "numpy" in arch.implementation_approach
-    # over the cap: re-asked while tries remain; on the last one cut to the cap (entry point kept), recorded
-    with pytest.raises(Exception, match="use at most 6"):
-        make_parser(Path("/nonexistent"), 6, refused)(Reply(text=text, parsed=None, finish_reason="stop",
+    # over the cap by config.py alone: trimmed without a re-ask, recorded
+    trimmed = make_parser(Path("/nonexistent"), 6, refused)(Reply(text=text, parsed=None, finish_reason="stop",
+                                                                  last=False))
+    assert "config.py" not in [f.path for f in trimmed.files] and len(trimmed.files) == 6
+    assert "left out config.py" in refused[-1].message
+    # further over the cap: re-asked while tries remain; on the last one cut to the cap (entry point kept), recorded
+    with pytest.raises(Exception, match="use at most 4"):
+        make_parser(Path("/nonexistent"), 4, refused)(Reply(text=text, parsed=None, finish_reason="stop",
                                                              last=False))
     cut = make_parser(Path("/nonexistent"), 3, refused)(Reply(text=text, parsed=None, finish_reason="stop"))
     assert [f.path for f in cut.files] == ["main.py", "data.py", "model.py"] and cut.entry_point == "main.py"
