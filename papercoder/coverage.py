@@ -60,31 +60,28 @@ def _split(name: str) -> set[str]:
     return {w for w in words if len(w) > 2 and w not in _STOP}
 
 
-def definitions(sources: Mapping[str, str]) -> list[tuple[str, int, str]]:
-    """Every class and function the Python files define: (file, line, name)."""
+def _trees(sources: Mapping[str, str]) -> list[tuple[str, ast.Module]]:
+    """The Python files that parse, as ``(path, tree)``, sorted by path."""
     out = []
     for path, text in sorted(sources.items()):
-        if not path.endswith(".py"):
-            continue
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
-        out += [(path, node.lineno, node.name) for node in ast.walk(tree)
-                if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)]
+        if path.endswith(".py"):
+            try:
+                out.append((path, ast.parse(text)))
+            except SyntaxError:
+                continue
     return out
+
+
+def definitions(sources: Mapping[str, str]) -> list[tuple[str, int, str]]:
+    """Every class and function the Python files define: (file, line, name)."""
+    return [(path, node.lineno, node.name) for path, tree in _trees(sources) for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)]
 
 
 def strings_read(sources: Mapping[str, str]) -> set[str]:
     """String constants the Python files use as subscripts, ``.get`` keys or attribute-like reads (config keys)."""
     out: set[str] = set()
-    for path, text in sources.items():
-        if not path.endswith(".py"):
-            continue
-        try:
-            tree = ast.parse(text)
-        except SyntaxError:
-            continue
+    for _path, tree in _trees(sources):
         for node in ast.walk(tree):
             if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
                 out.add(str(node.slice.value))
