@@ -49,8 +49,7 @@ MAX_PART_ITEMS = 8
 def _request(k: int) -> str:
     group = GROUPS[k]
     kinds = "\n".join(f"- `{kind}`: {meaning}" for kind, meaning in group.items())
-    return fill("checklist_writer", part=k + 1, parts=len(GROUPS), kinds=kinds, max_items=MAX_ITEMS,
-                example_kind=next(iter(group)))
+    return fill("checklist_writer", part=k + 1, parts=len(GROUPS), kinds=kinds, max_items=MAX_ITEMS)
 
 
 def _part_request(text: str) -> str:
@@ -88,7 +87,7 @@ def checklist_writer(state: PaperCoderState, runtime: Runtime[RunContext]) -> di
     dropped: list[dict[str, Any]] = []
     for messages, what in calls:
         try:
-            items += ask(ctx=ctx, ws=ws, node="checklist_writer", schema=ChecklistAnswer,
+            items += ask(ctx=ctx, ws=ws, node="checklist_writer", schema=ChecklistAnswer, salvage=checklist.salvage,
                          parse=_parser(paper, dropped), messages=messages, max_tokens=ctx.max_tokens("design"))
         except UnusableAnswerError as exc:  # no usable answer: the run goes on; an endpoint failure stops it
             record_problem(ws, Problem(stage="checklist_writer", kind="no_checklist", message=str(exc),

@@ -10,13 +10,14 @@ is a hyperparameter whose value is not in its quote. Nothing on the list is inve
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 import unicodedata
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 KINDS = ("component", "loss", "algorithm", "hyperparameter", "data", "experiment", "metric", "result")
 """Component; loss or objective; algorithm step; hyperparameter; dataset and preprocessing; experiment; metric;
@@ -52,6 +53,28 @@ class ChecklistAnswer(BaseModel):
     """The model's requirements for one part of the paper."""
 
     items: list[ItemAnswer] = Field(max_length=20)
+
+
+def salvage(text: str) -> ChecklistAnswer | None:
+    """The complete, valid items of an answer cut off at the output-token limit (None when there are none).
+
+    Seen with the embedded model on the Transformer: 12 items with long quotes ran past 1,500 tokens; the 11
+    complete ones were thrown away and the re-ask answered with the request's example.
+    """
+    start = text.find("[")
+    decoder = json.JSONDecoder()
+    items: list[ItemAnswer] = []
+    at = start + 1 if start >= 0 else len(text)
+    while (brace := text.find("{", at)) >= 0:
+        try:
+            obj, at = decoder.raw_decode(text, brace)
+        except ValueError:
+            break
+        try:
+            items.append(ItemAnswer.model_validate(obj))
+        except ValidationError:
+            continue
+    return ChecklistAnswer(items=items[:20]) if items else None
 
 
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",

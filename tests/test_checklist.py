@@ -115,3 +115,18 @@ def test_two_hyperparameters_from_one_sentence_are_both_kept():
              {"kind": "hyperparameter", "requirement": "Adam beta2", "quote": quote, "value": "0.98"},
              {"kind": "hyperparameter", "requirement": "Adam first beta", "quote": quote, "value": "0.9"}]
     assert [i["requirement"] for i in deduplicated(items)] == ["Adam beta1", "Adam beta2"]
+
+
+def test_the_complete_items_of_a_cut_off_answer_are_kept():
+    """Seen on the Transformer: 12 items with long quotes ran past 1,500 tokens and all were thrown away."""
+    from papercoder.checklist import salvage
+
+    cut = ('{\n  "items": [\n    {"kind": "component", "requirement": "Encoder stack", "quote": "The encoder is '
+           'composed of a stack of N = 6 identical layers", "section": "3.1", "value": ""},\n    {"kind": "bogus", '
+           '"requirement": "x", "quote": "y"},\n    {"kind": "hyperparameter", "requirement": "d_model 512", '
+           '"quote": "outputs of dimension d_model = 512", "section": "3.1", "value": 512},\n    {"kind": "loss", '
+           '"requirement": "Label smoothing", "quote": "we employed label smoo')
+    answer = salvage(cut)
+    assert [i.requirement for i in answer.items] == ["Encoder stack", "d_model 512"]
+    assert answer.items[1].value == "512"
+    assert salvage('{"items": [{"kind": "loss", "requ') is None and salvage("") is None

@@ -235,3 +235,26 @@ def test_the_send_back_is_bounded_to_the_files_missing_most(scripted, paper_file
     _plan(paper_file, ctx)
     cov = json.loads((Path(ctx.out_dir) / "artifacts/coverage.json").read_text())
     assert cov["sent"] == ["train.py"] and len(script.items_requests) == 1  # 3 missing, model.py 2, data.py 1
+
+
+def test_an_answer_cut_off_at_the_token_limit_keeps_its_complete_items_without_a_reask(scripted, paper_file):
+    script, model, context = scripted
+    whole = json.dumps({"items": [{"kind": "metric", "requirement": "Accuracy on a 20% test split",
+                                   "quote": "evaluate accuracy on a 20% test split", "section": "", "value": ""},
+                                  {"kind": "experiment", "requirement": "Train 3 epochs",
+                                   "quote": "We train for 3 epochs", "section": "", "value": ""}]})
+    cut = whole[: whole.index('{"kind": "experiment"') + 30]
+    original = script.__call__
+
+    def answer(messages):
+        if "requirements checklist, part 3" in str(messages[-1].content):
+            return (cut, "length")
+        return original(messages)
+
+    model.script = answer
+    ctx = context(stop_after="planning")
+    _plan(paper_file, ctx)
+    data = json.loads((Path(ctx.out_dir) / "artifacts/checklist.json").read_text())
+    assert [i["requirement"] for i in data["items"] if i["kind"] == "metric"] == ["Accuracy on a 20% test split"]
+    run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
+    assert not [e for e in run.get("errors", []) if e["stage"] == "checklist_writer" and e["kind"] == "reask"]

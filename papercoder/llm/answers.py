@@ -112,6 +112,7 @@ def ask(
     schema: type[BaseModel] | None = None,
     file: str | None = None,
     code: bool = False,
+    salvage: Callable[[str], BaseModel | None] | None = None,
 ) -> T:
     """Call the model until ``parse`` accepts its answer, at most ``1 + ctx.max_reasks`` times.
 
@@ -126,6 +127,8 @@ def ask(
             in the request where the server has no such mode) and validated before ``parse`` sees it.
         file: The file this call is about, if any.
         code: Whether the answer is code (see :func:`~papercoder.llm.models.build_chat_model`).
+        salvage: For a ``schema`` answer cut off at the output-token limit: what can be kept of it (the complete
+            items of a list, say), or None; ``parse`` then sees it as the parsed answer.
 
     Returns:
         What ``parse`` returned.
@@ -152,6 +155,8 @@ def ask(
             except JSONAnswerError as exc:
                 problem = ("the answer was cut off at the output-token limit; give a shorter answer"
                            if finish == "length" else f"the answer did not fit the requested JSON schema: {exc}")
+                if finish == "length" and salvage is not None:
+                    parsed = salvage(text)
         # The same answer again after a complaint: another try would cost a call and bring it a third time.
         # It is taken as the last try (the parser then accepts what it can, with its problems recorded).
         repeated = text == previous and bool(text.strip())
