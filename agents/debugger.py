@@ -13,6 +13,7 @@ from papercoder.agents.coder import create_missing
 from papercoder.agents.conversation import fill, planning_messages, prompt
 
 from papercoder.context import RunContext
+from papercoder.finalize import compiles
 from papercoder.llm import AnswerError, BudgetExceeded, StageError, ask
 from papercoder.llm.answers import Reply
 from papercoder.papertexts import has_paper
@@ -164,7 +165,7 @@ def _compiling(repo: Path, results: list[EditResult], before: dict[str, str]) ->
     broken: dict[str, str] = {}
     for path, text in before.items():
         now = (repo / path).read_text(encoding="utf-8") if (repo / path).is_file() else text
-        if now == text or not _compiles(text, path):
+        if now == text or not compiles(text, path):
             continue
         try:
             compile(now, path, "exec", dont_inherit=True)
@@ -172,14 +173,6 @@ def _compiling(repo: Path, results: list[EditResult], before: dict[str, str]) ->
             (repo / path).write_text(text, encoding="utf-8")
             broken[path] = f"the edits left {path} not compiling (line {exc.lineno}: {exc.msg}); undone"
     return [EditResult(r.path, False, broken[r.path]) if r.applied and r.path in broken else r for r in results]
-
-
-def _compiles(text: str, path: str) -> bool:
-    try:
-        compile(text, path, "exec", dont_inherit=True)
-    except SyntaxError:
-        return False
-    return True
 
 
 def _repair(state: PaperCoderState, ctx: RunContext, ws: Workspace, path: str, findings: list[Finding],

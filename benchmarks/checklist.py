@@ -31,11 +31,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-SHARED = ROOT.parent / "shared" / "papers"
-DEFAULT = [SHARED / "semantic-self-consistency" / "paper.pdf", SHARED / "transformer" / "paper.tex",
-           SHARED / "what-will-my-model-forget" / "paper.pdf", SHARED / "bridging-data-gaps" / "paper.pdf"]
+sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
 
+from executability import DEFAULT  # noqa: E402  (the four shared papers, as that benchmark runs them)
 from papercoder.agents.config_writer import unverified_values  # noqa: E402
 
 
@@ -140,6 +138,9 @@ def main() -> None:
             with (work / f"{out.name}.log").open("w") as log:
                 subprocess.run(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
             runs.append(out)
+    missing = [str(r) for r in runs if not (r / "run.json").is_file()]
+    if missing:
+        sys.exit(f"checklist benchmark: no PaperCoder run (no run.json) in {', '.join(missing)}")
     rows = []
     for run_dir in runs:
         row = figures(run_dir.resolve())

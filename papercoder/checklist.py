@@ -204,12 +204,13 @@ def render(checklist: dict[str, Any]) -> str:
 
 
 _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
-_COMMON = frozenset("the and for with from that this each into are its use using used all per".split())
+COMMON_WORDS = frozenset("the and for with from that this each into are its use using used all per".split())
+"""Words too common to tell two requirements (or a requirement and a name) apart."""
 
 
 def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(normalize(text.replace("_", " ").replace("/", " ").replace(".", " ")))
-            if w not in _COMMON}
+            if w not in COMMON_WORDS}
 
 
 def unassigned(items: list[dict[str, Any]], tasks: Iterable[Any]) -> list[str]:

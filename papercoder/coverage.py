@@ -26,8 +26,7 @@ from papercoder import checklist
 
 _ID = re.compile(r"\bR(\d+)\b(\s*[:,;)]|\s*$)?")
 _DEFINED_KINDS = ("component", "loss", "algorithm", "metric")
-_STOP = frozenset("the and for with from that this each into are its use using used all per of to in on by a an"
-                  .split())
+
 
 
 def markers(sources: Mapping[str, str]) -> dict[str, list[str]]:
@@ -57,7 +56,7 @@ def _comments(path: str, text: str) -> list[tuple[int, str]]:
 
 def _split(name: str) -> set[str]:
     words = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).replace("_", " ").lower().split()
-    return {w for w in words if len(w) > 2 and w not in _STOP}
+    return {w for w in words if len(w) > 2 and w not in checklist.COMMON_WORDS}
 
 
 def _trees(sources: Mapping[str, str]) -> list[tuple[str, ast.Module]]:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from papercoder import coverage
 from papercoder.eval.files import repo_files
 
 
@@ -67,8 +68,6 @@ def static_metrics(repo: Path) -> dict[str, Any]:
 
 def checklist_coverage(repo: Path) -> dict[str, Any] | None:
     """The run's checklist and where each item is in ``repo`` as it is now (None without a run or checklist)."""
-    from papercoder import coverage
-
     run = run_folder_of(repo)
     path = run / "artifacts" / "checklist.json" if run else None
     if path is None or not path.is_file():
