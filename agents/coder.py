@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from papercoder.state import FileTask, PaperCoderState, file_task
 from papercoder.textblocks import fenced_blocks, unclosed_block
 from papercoder.verify.autofix import alias_missing, tidy
 from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, normalize
+from papercoder.verify.entry import assemble, outline
 from papercoder.verify.expectations import expectations
 from papercoder.verify.hints import hint
 from papercoder.verify.pysource import imports, module_name, runs_something, top_level_names
@@ -36,6 +38,7 @@ _PLACEHOLDER = re.compile(r"#\s*(TODO|FIXME)\b|raise NotImplementedError|your co
 _DOTTED_KEY = re.compile(r"""\[\s*["'][\w<>-]+\.[\w<>.-]+["']\s*\]""")
 """A config read with a dotted path as one key (``config['data.<name>.split']``), copied from a spec."""
 
+# An entry point that still runs nothing is followed by a request for `run` alone (see _write).
 ENTRY_RULES = """\
 - This file is the entry point. Import the repository's classes and functions; never define them again here.
   Give it this shape (write `run` in full from the plan):
@@ -56,18 +59,6 @@ ENTRY_RULES = """\
   if __name__ == "__main__":
       main()
 """
-
-
-def entry_problems(code: str) -> list[str]:
-    """What the entry point lacks to be run: something that runs when started (``--smoke`` the smoke run checks).
-
-    Seen on Semantic Self-Consistency: main.py only defined a class, so its smoke run "passed" doing nothing.
-    """
-    problems = []
-    if not runs_something(code):
-        problems.append('it is the entry point but does nothing when started: end it with `if __name__ == '
-                        '"__main__":` calling main(), which parses --config and --smoke and runs the experiment')
-    return problems
 
 
 def language(path: str) -> str:
@@ -133,13 +124,16 @@ def unknown_modules(code: str, path: str, planned: list[str], packages: list[str
 
 def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # noqa: ANN201
                 warnings: list[Problem], planned: list[str] | None = None,
-                packages: list[str] | None = None, rows: dict[str, Any] | None = None, entry: bool = False):
+                packages: list[str] | None = None, rows: dict[str, Any] | None = None, entry: bool = False,
+                shape: Callable[[str], str | None] | None = None):
     """The coder's answer check; the last try is accepted with its problems recorded, not re-asked.
 
     Before the checks, :func:`~papercoder.verify.autofix.tidy` completes imports that have one meaning and drops
     a library module's demo code (recorded as ``autofix``), so those never cost a re-ask.
     ``rows``: the file's rows of the interface table; a name it lacks is a problem (names beyond it are fine).
     ``entry``: the file is the entry point (its module-level code is kept).
+    ``shape``: makes the file from the answer's code (:func:`~papercoder.verify.entry.assemble`); None from it is
+    a problem.
     """
     fixed: list[str] = []
 
@@ -149,6 +143,11 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
         code = extract_code(reply, path, problems).rstrip() + "\n"
         if not code.strip():
             raise AnswerError(f"the answer holds no code; write the whole of {path} in one fenced block")
+        if shape is not None:
+            shaped = shape(code)
+            if shaped is None and not reply.last:
+                raise AnswerError("the answer defines no `def run(config: dict, smoke: bool) -> None:`; write it")
+            code = shaped or code
         if path.endswith(".py"):
             try:
                 compile(code, path, "exec", dont_inherit=True)  # parses only; nothing is executed
@@ -158,8 +157,6 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
                 code, fixes = tidy(code, path, written, entry=entry)
                 fixed.extend(fixes)
             problems += [f"placeholder at {p}" for p in placeholder_problems(code)]
-            if entry:
-                problems += entry_problems(code)
             problems += [f"it imports a name that does not exist: {p}" for p in undefined_imports(code, written)]
             problems += undefined_here(code, path)
             invented = unknown_modules(code, path, planned or [], packages or [])
@@ -254,21 +251,54 @@ def written_before(task: FileTask, repo: Path) -> dict[str, str]:
     return {**out, **(task.get("dependency_code") or {})}
 
 
-def _write(task: FileTask, ctx: RunContext, ws: Workspace, messages: list[BaseMessage], node: str = "coder") -> str:
+def _write(task: FileTask, ctx: RunContext, ws: Workspace, messages: list[BaseMessage], node: str = "coder",
+           shape: Callable[[str], str | None] | None = None) -> str:
     """Ask for the file, check the answer (re-asking as the parser says), write it; the code.
 
     ``node`` names the calls in run.json (``coder_items`` for the coverage send-back, so its time is its own).
+    An entry point that runs nothing when started is followed by :func:`_write_run`.
     """
     path = task["file"]
+    entry = path == task["architecture"].get("entry_point")
+    written = written_before(task, ws.repo)
     warnings: list[Problem] = []
     code = ask(ctx=ctx, ws=ws, node=node, file=path, max_tokens=ctx.max_tokens("code"), code=True,
-               parse=make_parser(path, configkeys.load(task["config_yaml"]), written_before(task, ws.repo), warnings,
+               parse=make_parser(path, configkeys.load(task["config_yaml"]), written, warnings,
                                  planned=list(task["dag"]["nodes"]), packages=_packages(task),
-                                 rows=interfaces.rows_of(task.get("interfaces"), path),
-                                 entry=path == task["architecture"].get("entry_point")),
+                                 rows=interfaces.rows_of(task.get("interfaces"), path), entry=entry, shape=shape),
                messages=messages)
     ws.write_repo_file(path, code)
     record_problem(ws, *warnings)
+    if entry and shape is None and path.endswith(".py") and not runs_something(code):
+        code = _write_run(task, ctx, ws, code, written)
+    return code
+
+
+def _write_run(task: FileTask, ctx: RunContext, ws: Workspace, previous: str, written: dict[str, str]) -> str:
+    """The entry point made from a request for ``run(config, smoke)`` alone; PaperCoder writes its ``main()``.
+
+    For a file that runs nothing when started (seen on the Transformer: ``main.py`` repeated ``data.py``'s
+    classes, through three re-asks). The request is short: what the other files define, and one function. When
+    no answer gives a usable ``run``, the file stays as it was (the static check reports it).
+    """
+    path = task["file"]
+    record_problem(ws, Problem(stage="coder", file=path, kind="entry_point", message="the entry point runs nothing "
+                               "when started", action="asked for run(config, smoke) alone; PaperCoder wrote main()"))
+    others = {p: src for p, src in written.items() if p != path}
+    request = fill("coder_run", file=path, outline=outline(others) or "(no other Python files)")
+    doc = f"Entry point: runs the paper's experiment (`python {path} --config config.yaml [--smoke]`)."
+    try:
+        code = _write(task, ctx, ws, [*planning_messages(task, ctx), HumanMessage(content=request)], "coder_run",
+                      shape=lambda answer: assemble(answer, previous, doc))
+    except BudgetExceeded:
+        raise
+    except StageError as exc:
+        code = previous
+        record_problem(ws, Problem(stage="coder", file=path, kind="entry_point", message=str(exc)[:300],
+                                   action="kept the file as it was"))
+    if not runs_something(code):
+        code = previous
+    ws.write_repo_file(path, code)
     return code
 
 

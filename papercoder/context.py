@@ -15,7 +15,8 @@ KIND_STAGE = {"plan": "planning", "design": "planning", "config": "planning", "a
 NODE_STAGE = {"planner": "planning", "architect": "planning", "logic_designer": "planning",
               "config_writer": "planning", "interface_designer": "planning", "analyst": "analysis",
               "coder": "coding", "debugger": "coding", "judge": "judge", "grader": "judge",
-              "checklist_writer": "planning", "checklist_matcher": "judge", "coder_items": "coding"}
+              "checklist_writer": "planning", "checklist_matcher": "judge", "coder_items": "coding",
+              "coder_run": "coding"}
 
 
 @dataclass(kw_only=True)

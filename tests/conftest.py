@@ -112,6 +112,9 @@ class Script:
         self.items_requests: list[str] = []
         self.items_answer = ""
         """The answer to the coverage send-back (default: the file as it was, with its items marked)."""
+        self.run_answers: list[str] = []
+        """Answers to the request for the entry point's run() alone (the last one repeats)."""
+        self.run_requests: list[str] = []
         self.assignments: dict[str, list[str]] | None = None
         """Checklist ids by file in the logic design (None: every id the request lists goes to the last file)."""
 
@@ -175,6 +178,10 @@ class Script:
         m = re.search(r"implementation spec for one file: `([^`]+)`", req)
         if m:
             return f"Spec of {m.group(1)}: define run_{m.group(1)} returning the number of deps. " * 2
+        if "is the repository's entry point: `python" in req:
+            self.run_requests.append(req)
+            answers = self.run_answers or ["```python\ndef run(config, smoke):\n    print(run_train())\n```"]
+            return answers.pop(0) if len(answers) > 1 else answers[0]
         m = re.search(r"Write the whole file `([^`]+)` again with each of them implemented", req)
         if m:
             self.items_requests.append(req)

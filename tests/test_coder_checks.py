@@ -52,23 +52,41 @@ def test_a_dotted_config_path_read_as_one_key_is_explained():
     assert "data.size" in str(err.value) and "nested" not in str(err.value)
 
 
-def test_an_entry_point_that_does_nothing_when_started_is_asked_again_and_found_by_the_static_check(tmp_path):
-    """Seen on Semantic Self-Consistency: main.py only defined a class (the interface table's example)."""
-    import pytest
-    from papercoder.agents.coder import make_parser
+def test_an_entry_point_that_runs_nothing_gets_run_asked_alone_and_main_written_for_it(scripted, paper_file):
+    """Seen on the Transformer: main.py repeated data.py's classes and ran nothing, through three re-asks."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    from papercoder.llm import AnswerError
-    from papercoder.llm.answers import Reply
+    from papercoder import build_graph
+
+    script, _model, context = scripted
+    script.code_overrides["main.py"] = ["```python\nimport train\n\n\ndef run_data():\n    return 7\n```"]
+    script.run_answers = ["```python\nimport train\n\ndef main():\n    pass\n```",  # no run(): asked again
+                          "```python\nimport train\n\n\ndef run(config, smoke):\n"
+                          "    print('result', train.run_train(), run_data(), config['training']['lr'], smoke)\n```"]
+    ctx = context()
+    build_graph().compile().invoke({"paper": str(paper_file)}, context=ctx)
+    out = Path(ctx.out_dir)
+    main = (out / "repo/main.py").read_text()
+    assert len(script.run_requests) == 2 and "`data.py` (`from data import ...`):\n- def run_data()" in \
+        script.run_requests[0]
+    assert "def run_data" not in main and "from data import run_data" in main  # the copy dropped, imported instead
+    assert "def main() -> None:" in main and "run(config, smoke=args.smoke)" in main
+    done = subprocess.run([sys.executable, "main.py", "--config", "config.yaml", "--smoke"], cwd=out / "repo",
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.split() == ["result", "2", "0", "0.05", "True"], done.stderr
+    run = json.loads((out / "run.json").read_text())
+    assert any(e["kind"] == "entry_point" and e["file"] == "main.py" for e in run["errors"])
+    assert any(c["node"] == "coder_run" for c in run["calls"])
+
+
+def test_an_idle_entry_point_is_found_by_the_static_check(tmp_path):
     from papercoder.verify.static import check_repo
 
     idle = "class Net:\n    def forward(self, x):\n        return x\n"
-    parse = make_parser("main.py", {}, {}, [], entry=True)
-    with pytest.raises(AnswerError, match="entry point but does nothing when started"):
-        parse(Reply(text=f"```python\n{idle}```", parsed=None, finish_reason="stop", last=False))
     runs = idle + "\n\nif __name__ == '__main__':\n    Net().forward(1)\n"
-    assert parse(Reply(text=f"```python\n{runs}```", parsed=None, finish_reason="stop", last=False)) == runs
-    assert make_parser("model.py", {}, {}, [])(Reply(text=f"```python\n{idle}```", parsed=None,
-                                                     finish_reason="stop", last=False)) == idle
     (tmp_path / "main.py").write_text(idle)
     (tmp_path / "reproduce.sh").write_text("python main.py --config config.yaml \"$@\"\n")
     found = [f for f in check_repo(tmp_path) if f.kind == "entry_point"]

@@ -4,6 +4,9 @@
   one import can mean it: a standard-library module used by its own name (``os``, ``math``), a conventional alias
   or class of a well-known package (``np``, ``nn``, ``F``, ``DataLoader``, ``AutoTokenizer``), or the one other
   repository file that defines it at top level.
+- **Entry point completed.** Classes and functions the entry point defines again although another file defines
+  them are dropped (and imported); a ``run``/``main`` never called gets ``main()`` and its ``__main__`` block
+  (:mod:`papercoder.verify.entry`).
 - **Demo code dropped.** In a library module (not the entry point), module-level statements that use names nothing
   defines (an example call such as ``evaluate(responses)`` left after the definitions) would raise ``NameError``
   on import, and a ``__main__`` block doing the same never runs as part of the repository; both go.
@@ -19,6 +22,7 @@ import re
 from collections.abc import Mapping
 
 from papercoder.verify.distributions import STDLIB, distribution_of, name_of
+from papercoder.verify.entry import drop_redefined, scaffold
 from papercoder.verify.pysource import imports, module_name, top_level_names
 from papercoder.verify.static import undefined_names
 
@@ -63,9 +67,17 @@ def tidy(code: str, path: str, others: Mapping[str, str], *, entry: bool) -> tup
         The source (unchanged when it does not parse) and one sentence per change.
     """
     changes: list[str] = []
+    if entry:
+        code, dropped = drop_redefined(code, path, others)
+        if dropped:
+            changes.append(f"dropped {', '.join(dropped)} from the entry point: other repository files define them "
+                           f"(imported from there instead)")
     code = _self_attributes(code, path, changes)
     code = _complete_imports(code, path, others, changes)
-    if not entry:
+    if entry:
+        code, made = scaffold(code)
+        changes += [made] if made else []
+    else:
         for _ in range(_ROUNDS):
             code, dropped = _drop_demo(code, path)
             if not dropped:
