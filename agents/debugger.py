@@ -26,6 +26,7 @@ from papercoder.verify.autofix import alias_missing, tidy, unused_uninstallable
 from papercoder.verify.distributions import like_known_package
 from papercoder.verify.edits import Edit, EditResult, apply_edits, parse_edits
 from papercoder.verify.findings import Finding
+from papercoder.verify.hints import hint
 from papercoder.verify.loop import repair_order
 from papercoder.verify.match import locate
 from papercoder.verify.nodes import repo_of
@@ -120,8 +121,11 @@ def debug_file(*, state: dict[str, Any], ctx: RunContext, ws: Workspace, repo: P
     others = ", ".join(f"`{p}`" for p in sorted(allowed - {path}))
     current = (repo / path).read_text(encoding="utf-8") if (repo / path).is_file() else ""
     whole = [current.count("\n") < WHOLE_FILE_LINES]
+    note = hint(traceback or "\n".join(f.message for f in findings),
+                {module_name(p.relative_to(repo).as_posix()) for p in repo.rglob("*.py")})
+    shown = f"\nThe error output of the run:\n```\n{traceback[-2500:]}\n```\n" if traceback else ""
     request = fill("debugger", file=path, findings="\n".join(str(f) for f in findings),
-                   traceback=f"\nThe error output of the run:\n```\n{traceback[-2500:]}\n```\n" if traceback else "",
+                   traceback=shown + (f"{note}\n" if note else ""),
                    code=current, lang="python", context="\n\n".join(context) + ("\n" if context else ""),
                    other_files=f" and {others}" if others else "",
                    whole_file=WHOLE_FILE_RULE.format(file=path) if whole[0] else "")

@@ -25,3 +25,14 @@ def test_a_call_with_the_wrong_number_of_arguments():
 
 def test_nothing_is_added_to_other_errors():
     assert hint("NameError: name 'x' is not defined", REPO) == ""
+
+
+def test_what_the_smoke_run_meets_is_said_plainly():
+    offline = ("OSError: We couldn't connect to 'https://huggingface.co' to load this file, couldn't find it in the "
+               "cached files")
+    assert hint(offline, REPO).startswith("The code runs without network: with `smoke`, never download")
+    assert "AutoConfig.for_model" in hint(offline, REPO)
+    missing = "FileNotFoundError: [Errno 2] No such file or directory: 'data/train.csv'"
+    assert hint(missing, REPO).startswith("`data/train.csv` does not exist where the code runs")
+    assert hint("Traceback ...\nKeyError: 'lr'", REPO) == ("config.yaml (or the dict read) has no key `lr`: read only "
+                                                         "keys it has.")

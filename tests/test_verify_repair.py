@@ -90,6 +90,17 @@ def test_a_failing_smoke_run_hands_its_traceback_to_the_debugger(scripted, paper
     assert "ValueError: shapes (3,) and (4,) do not match" in script.debug_requests[0]
 
 
+def test_the_debugger_is_told_plainly_what_a_smoke_run_without_data_files_means(scripted, paper_file):
+    script, _model, context = scripted
+    script.code_overrides["main.py"] = ["```python\nimport train\n\n\nif __name__ == '__main__':\n"
+                                        "    open('data/train.csv').read()\n```"]
+    ctx = context(verify=True, repair_rounds=1)
+    _run(paper_file, ctx)
+    assert "No such file or directory: 'data/train.csv'" in script.debug_requests[0]
+    assert "`data/train.csv` does not exist where the code runs: with `smoke`, make a few random examples" in \
+        script.debug_requests[0]
+
+
 def test_edit_format_and_exact_application(tmp_path):
     (tmp_path / "a.py").write_text("x = 1\ny = 2\nx = 1\n")
     edits = parse_edits("Here:\n\n`a.py`\n<<<<<<< SEARCH\ny = 2\n=======\ny = 3\n>>>>>>> REPLACE\n\n"
