@@ -48,6 +48,26 @@ class ItemAnswer(BaseModel):
     def _none_is_empty(cls, v: Any) -> Any:
         return "" if v is None else v
 
+    @field_validator("quote", "requirement", "value", mode="after")
+    @classmethod
+    def _latex_back(cls, v: str) -> str:
+        return latex_escapes(v)
+
+
+_ESCAPED = {"\t": "\\t", "\b": "\\b", "\f": "\\f", "\r": "\\r", "\v": "\\v", "\a": "\\a"}
+_NEWLINE_COMMAND = re.compile(r"\n(?=(?:abla|eq|u|ot|ewline|oindent|onumber|exists|olimits|orm|atural)(?![a-z]))")
+
+
+def latex_escapes(text: str) -> str:
+    r"""LaTeX commands a JSON answer read as escapes, given back their backslash.
+
+    The model writes a quote's ``\text{...}`` as ``"\text{...}"`` in JSON, which reads as a tab and ``ext``
+    (seen on the Transformer: 7 quotes "not in the paper"); ``\frac``, ``\beta``, ``\rho`` likewise. A
+    newline is taken back only before a LaTeX command's rest (``\nabla``, ``\neq``...).
+    """
+    text = _NEWLINE_COMMAND.sub(r"\\n", text)
+    return text.translate(str.maketrans(_ESCAPED)) if any(c in text for c in _ESCAPED) else text
+
 
 class ChecklistAnswer(BaseModel):
     """The model's requirements for one part of the paper."""

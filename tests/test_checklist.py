@@ -130,3 +130,23 @@ def test_the_complete_items_of_a_cut_off_answer_are_kept():
     assert [i.requirement for i in answer.items] == ["Encoder stack", "d_model 512"]
     assert answer.items[1].value == "512"
     assert salvage('{"items": [{"kind": "loss", "requ') is None and salvage("") is None
+
+
+def test_latex_commands_read_as_json_escapes_get_their_backslash_back():
+    """Seen on the Transformer: `\\text{...}` in a JSON quote read as a tab, and the quote "not in the paper"."""
+    import json
+
+    from papercoder.checklist import ChecklistAnswer, find_quote, normalize
+
+    paper = normalize(r"We use $\mathrm{softmax}(\frac{QK^T}{\sqrt{d_k}})$ and $\nabla_\theta$ with \text{dropout} "
+             r"$\beta_1 = 0.9$.")
+    answer = json.loads('{"items": [{"kind": "hyperparameter", "requirement": "beta", "value": "0.9", '
+                        '"quote": "with \\text{dropout} $\\beta_1 = 0.9$"}, {"kind": "algorithm", "requirement": '
+                        '"grad", "quote": "use $\\\\mathrm{softmax}(\\frac{QK^T}{\\\\sqrt{d_k}})$ and '
+                        '$\\nabla_\\theta$"}]}')
+    items = ChecklistAnswer.model_validate(answer).items
+    assert items[0].quote == r"with \text{dropout} $\beta_1 = 0.9$" and find_quote(items[0].quote, paper)
+    assert find_quote(items[1].quote, paper)
+    plain = ChecklistAnswer.model_validate({"items": [{"kind": "data", "requirement": "r",
+                                                       "quote": "line one\nexample two"}]}).items[0]
+    assert plain.quote == "line one\nexample two"
