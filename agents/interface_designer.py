@@ -36,10 +36,6 @@ def interface_designer(state: PaperCoderState, runtime: Runtime[RunContext]) -> 
             answer = reply.parsed
             if not isinstance(answer, InterfaceAnswer):
                 raise AnswerError("the answer is not the requested JSON object")
-            answer, echoed = interfaces.without_example(answer)
-            if echoed and not reply.last:
-                raise AnswerError("the answer repeats the request's example (Net, build_model); give the classes "
-                                  f"and functions these files of this repository define: {', '.join(todo)}")
             named = {f.path.strip().lstrip("./") for f in answer.files if f.classes or f.functions}
             if not named & set(todo) and not reply.last:
                 raise AnswerError(f"give the classes and functions of these files: {', '.join(todo)}")

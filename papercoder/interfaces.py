@@ -111,30 +111,10 @@ def empty_files(table: dict[str, dict], entry_point: str) -> list[str]:
             and not rows["classes"] and not rows["functions"]]
 
 
-EXAMPLE_CLASS = ClassRow(name="Net", init=["config"], methods=[Member(name="forward", params=["x"])])
-EXAMPLE_FUNCTION = Member(name="build_model", params=["config"])
-"""The rows of the request's example (``interface_designer.md``)."""
-
-
-def without_example(answer: InterfaceAnswer) -> tuple[InterfaceAnswer, bool]:
-    """The answer without rows that repeat the request's example word for word, and whether it had any.
-
-    Seen with the embedded model on Semantic Self-Consistency: its whole answer was the example, given to
-    ``models.py``, and each coder of that file was then held to define ``Net`` and ``build_model``.
-    """
-    files, echoed = [], False
-    for rows in answer.files:
-        classes = [c for c in rows.classes if c != EXAMPLE_CLASS]
-        functions = [f for f in rows.functions if f != EXAMPLE_FUNCTION]
-        echoed |= len(classes) < len(rows.classes) or len(functions) < len(rows.functions)
-        files.append(rows.model_copy(update={"classes": classes, "functions": functions}))
-    return InterfaceAnswer(files=files), echoed
-
-
 def merge(table: dict[str, dict], answer: InterfaceAnswer, only: list[str]) -> dict[str, dict]:
     """``table`` with the model's rows for the files in ``only`` (others it named are ignored)."""
     out = {p: dict(rows) for p, rows in table.items()}
-    for rows in without_example(answer)[0].files:
+    for rows in answer.files:
         path = rows.path.strip().lstrip("./")
         if path in only and (rows.classes or rows.functions):
             out[path] = {**rows.model_dump(), "path": path}
