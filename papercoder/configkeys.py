@@ -50,13 +50,18 @@ def flat_keys(config: dict[str, Any], prefix: str = "") -> list[str]:
 def unknown_in_spec(spec: str, config: dict[str, Any], *, exclude: list[str] | tuple[str, ...] = ()) -> list[str]:
     """Dotted key paths in backticks (e.g. `training.lr`) that start at a real top-level key but do not exist.
 
-    File names (``data.py``, anything in ``exclude``) are not key paths.
+    File names (``data.py``, anything in ``exclude``) are not key paths, nor is a class of a repository module
+    (```data.DataLoader``` when ``data.py`` is in ``exclude``: seen on What Will My Model Forget, where the analyst
+    was re-asked for naming the classes it was asked to use).
     """
+    modules = {p[:-3].replace("/", ".") for p in exclude if p.endswith(".py")}
     out = []
     for ref in dict.fromkeys(re.findall(r"`([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)+)`", spec)):
         if ref in exclude or re.search(r"\.(py|ya?ml|json|txt|sh|md|csv|pt|pth|npy|npz|pkl|cfg|toml)$", ref):
             continue
         parts = ref.split(".")
+        if parts[0] in modules and parts[1][:1].isupper():
+            continue
         if parts[0] in config and not exists(config, parts):
             out.append(ref)
     return out

@@ -8,6 +8,8 @@ def test_spec_references():
     assert configkeys.unknown_in_spec(spec, CONFIG) == ["training.momentum"]
     files = "Imports `model.py` and `training.py`; saves `model.pt`; see `model.layers`."
     assert configkeys.unknown_in_spec(files, CONFIG, exclude=["training.py"]) == ["model.layers"]
+    classes = "Uses `model.Model`, `training.Trainer` and `model.depth`."  # seen on What Will My Model Forget
+    assert configkeys.unknown_in_spec(classes, CONFIG, exclude=["model.py", "training.py"]) == ["model.depth"]
 
 
 def test_code_references():
