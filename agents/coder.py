@@ -169,7 +169,8 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
             if unknown:
                 dotted = ("; config.yaml is nested: read one key per subscript (`config[\"data\"][\"split\"]`), "
                           "never a dotted path as one key" if _DOTTED_KEY.search(code) else "")
-                problems.append(f"it reads config keys that config.yaml does not have: {', '.join(unknown)}{dotted}")
+                problems.append(f"it reads config keys that config.yaml does not have: "
+                                f"{', '.join(_with_nearest(k, config) for k in unknown)}{dotted}")
             lacking = interfaces.missing_in(code, rows) if rows else []
             if lacking:
                 problems.append(f"it does not define what the interface table fixes for this file: "
@@ -183,6 +184,11 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
         return code
 
     return parse
+
+
+def _with_nearest(key: str, config: dict[str, Any]) -> str:
+    near = configkeys.nearest(config, key)
+    return f"{key} (config.yaml has {' / '.join(near)})" if near else key
 
 
 def undefined_here(code: str, path: str) -> list[str]:
@@ -306,6 +312,12 @@ def _packages(task: FileTask) -> list[str]:
     return list((task.get("logic_design") or {}).get("required_packages", []))
 
 
+def _requirements(task: FileTask, ws: Workspace, code: str) -> list[str]:
+    """What the file's import check installs: the packages the repository's code so far imports."""
+    planned = {p: "" for p in task["dag"]["nodes"]}  # the repository's own modules, written or not
+    return requirements_of(_packages(task), {**planned, **written_before(task, ws.repo), task["file"]: code})
+
+
 def _alias_until_imported(task: FileTask, ctx: RunContext, ws: Workspace, code: str, trial: Any) -> tuple[str, Any]:
     """Invented transformers classes replaced by their auto classes (:func:`alias_missing`), one per try.
 
@@ -318,7 +330,7 @@ def _alias_until_imported(task: FileTask, ctx: RunContext, ws: Workspace, code: 
         code, change = fixed
         ws.write_repo_file(path, code)
         record_problem(ws, Problem(stage="coder", file=path, kind="autofix", message=change))
-        trial = try_import(ws.repo, path, code, requirements_of(_packages(task)), install=ctx.install)
+        trial = try_import(ws.repo, path, code, _requirements(task, ws, code), install=ctx.install)
         record_trial(ws, path, "import", trial)
     return code, trial
 
@@ -360,7 +372,7 @@ def _add_items(task: FileTask, ctx: RunContext, ws: Workspace, base: list[BaseMe
         except SyntaxError as exc:
             broken = f"it does not compile: line {exc.lineno}: {exc.msg}"
         if not broken and ctx.verify:
-            trial = try_import(ws.repo, path, code, requirements_of(_packages(task)), install=ctx.install)
+            trial = try_import(ws.repo, path, code, _requirements(task, ws, code), install=ctx.install)
             record_trial(ws, path, "import", trial)
             broken = "" if trial.ok or trial.not_ours else trial.error[-300:]
     if broken:
@@ -410,7 +422,7 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
         return {"code": {path: text_hash(code)}, **state_update(ws)}
     code = _write(task, ctx, ws, base)
     if ctx.verify and path.endswith(".py"):
-        trial = try_import(ws.repo, path, code, requirements_of(_packages(task)), install=ctx.install)
+        trial = try_import(ws.repo, path, code, _requirements(task, ws, code), install=ctx.install)
         record_trial(ws, path, "import", trial)
         code, trial = _alias_until_imported(task, ctx, ws, code, trial)
         if not trial.ok and not trial.not_ours:

@@ -7,6 +7,7 @@ parsed (``ast``), never executed.
 from __future__ import annotations
 
 import ast
+import difflib
 import functools
 import re
 from typing import Any
@@ -45,6 +46,18 @@ def flat_keys(config: dict[str, Any], prefix: str = "") -> list[str]:
         if isinstance(value, dict):
             out.extend(flat_keys(value, path + "."))
     return out
+
+
+def nearest(config: dict[str, Any], missing: str, most: int = 3) -> list[str]:
+    """Key paths of ``config`` a reader of the missing path ``missing`` probably meant: same last key first.
+
+    Seen on What Will My Model Forget: the code read ``model.name`` where config.yaml holds ``model.bart0.name``
+    and ``model.flan_t5.name``; the re-ask named the missing key but not where the value is.
+    """
+    last = missing.rsplit(".", 1)[-1]
+    paths = flat_keys(config)
+    same = [p for p in paths if p.rsplit(".", 1)[-1] == last and p != missing]
+    return same[:most] or difflib.get_close_matches(missing, paths, n=most, cutoff=0.6)
 
 
 def unknown_in_spec(spec: str, config: dict[str, Any], *, exclude: list[str] | tuple[str, ...] = ()) -> list[str]:

@@ -104,7 +104,9 @@ def smoke(state: PaperCoderState, runtime: Runtime[RunContext]) -> dict[str, Any
         return {"smoke": {**(done or {"check": "smoke", "skipped": True}), "done": True}}
     ws = workspace_of(state)
     trial = smoke_run(ws.repo, state["architecture"]["entry_point"],
-                      requirements_of(state["logic_design"]["required_packages"]), install=ctx.install)
+                      requirements_of(state["logic_design"]["required_packages"],
+                                      {p.relative_to(ws.repo).as_posix(): p.read_text(encoding="utf-8")
+                                       for p in ws.repo.rglob("*.py")}), install=ctx.install)
     record_trial(ws, "smoke", "smoke", trial)
     return {"smoke": {"check": "smoke", "ok": trial.ok, "error": trial.error, "file": trial.file,
                       "not_ours": trial.not_ours}}

@@ -43,8 +43,8 @@ def test_a_dotted_config_path_read_as_one_key_is_explained():
 
     parse = make_parser("data.py", {"data": {"svamp": {"split": "test"}}}, {}, [])
     code = "```python\ndef load(config):\n    return config['data.<dataset_name>.split']\n```"
-    with pytest.raises(AnswerError, match="config keys that config.yaml does not have: data.<dataset_name>.split; "
-                       "config.yaml is nested: read one key per subscript"):
+    with pytest.raises(AnswerError, match=r"config keys that config.yaml does not have: data.<dataset_name>.split "
+                       r"\(config.yaml has data.svamp.split\); config.yaml is nested: read one key per subscript"):
         parse(Reply(text=code, parsed=None, finish_reason="stop", last=False))
     plain = "```python\ndef load(config):\n    return config['data']['size']\n```"
     with pytest.raises(AnswerError) as err:

@@ -42,3 +42,21 @@ def test_reads_from_a_section_of_the_config():
         "        self.wrong = config_data['training']['hidden']\n"
     )
     assert configkeys.unknown_in_code(code, CONFIG) == ["training.momentum", "hiddden", "training.hidden"]
+
+
+def test_a_missing_key_comes_with_where_the_config_holds_it():
+    """Seen on What Will My Model Forget: `model.name` read where config.yaml has `model.bart0.name`."""
+    import pytest
+    from papercoder.agents.coder import make_parser
+
+    from papercoder.llm import AnswerError
+    from papercoder.llm.answers import Reply
+
+    config = configkeys.load("model:\n  bart0:\n    name: BART0\n  flan_t5:\n    name: FLAN-T5\ntraining:\n  lr: 1\n")
+    assert configkeys.nearest(config, "model.name") == ["model.bart0.name", "model.flan_t5.name"]
+    assert configkeys.nearest(config, "training.lrr") == ["training.lr"]
+    assert configkeys.nearest(config, "zzz.qqq") == []
+    parse = make_parser("data.py", config, {}, [])
+    with pytest.raises(AnswerError, match=r"model.name \(config.yaml has model.bart0.name / model.flan_t5.name\)"):
+        parse(Reply(text="```python\ndef f(config):\n    return config['model']['name']\n```", parsed=None,
+                    finish_reason="stop", last=False))

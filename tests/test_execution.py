@@ -64,3 +64,17 @@ def test_without_verification_nothing_is_run(scripted, paper_file):
     script.code_overrides["model.py"] = [BAD_IMPORT]
     run = _run(paper_file, context(verify=False))
     assert not script.feedback_requests and run["summary"]["execution_checks"]["imports"] == 0
+
+
+def test_the_import_check_installs_what_the_code_imports_not_only_what_the_plan_lists():
+    """Seen on What Will My Model Forget: the plan had tensorflow, keras and invented names but not transformers,
+    which every file imported; each import check ended in "No module named 'transformers'"."""
+    from papercoder.verify.trial import requirements_of
+
+    planned = ["torch>=2.0", "tensorflow", "pytorch-sparse", "scikit-learn==1.3"]
+    sources = {"data.py": "from transformers import AutoTokenizer\nimport torch\nfrom sklearn import metrics\n"
+                          "import os\nfrom model import Net\ntry:\n    import wandb\nexcept ImportError:\n"
+                          "    wandb = None\n",
+               "model.py": "", "pkg/util.py": "from . import data\nimport yaml\n"}
+    assert requirements_of(planned, sources) == ["pyyaml", "scikit-learn==1.3", "torch>=2.0", "transformers"]
+    assert requirements_of(planned) == [*planned, "pyyaml"]

@@ -7,14 +7,16 @@ traceback cut to the repository's own frames, and the repository file of the inn
 
 from __future__ import annotations
 
+import ast
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from papercoder.verify.distributions import is_known_package, name_of
+from papercoder.verify.distributions import STDLIB, distribution_of, is_known_package, name_of
 from papercoder.verify.execute import IMPORT_ONE, MISSING_MODULE
-from papercoder.verify.pysource import module_name
+from papercoder.verify.pysource import imports, module_name
 from papercoder.verify.runtime import runtime_for_requirements
 from papercoder.verify.sandbox import Limits, Outcome, Sandbox
 from papercoder.workspace import Workspace
@@ -115,7 +117,28 @@ def _python_files(root: Path) -> list[str]:
     return [str(p.relative_to(root)) for p in root.rglob("*.py")]
 
 
-def requirements_of(packages: list[str]) -> list[str]:
-    """The planned packages as requirement lines, with PyYAML (config.yaml is read with it)."""
+def requirements_of(packages: list[str], sources: Mapping[str, str] | None = None) -> list[str]:
+    """The requirement lines the code runs with, with PyYAML (config.yaml is read with it).
+
+    Without ``sources``: the planned packages. With them (path to code of the repository as written): the
+    well-known packages the code imports, each with the plan's line for it where the plan has one (its pin).
+    Seen on What Will My Model Forget: the plan listed tensorflow, keras and invented names but not
+    transformers, which every file imported, so each import check ended in "No module named 'transformers'"
+    and told the coder nothing.
+    """
+    if sources:
+        planned = {name_of(p): p for p in packages}
+        local = {p.split("/")[0].removesuffix(".py") for p in sources}
+        wanted: dict[str, None] = {}
+        for path, code in sources.items():
+            try:
+                tree = ast.parse(code)
+            except SyntaxError:
+                continue
+            for imp in imports(tree, module_name(path).rpartition(".")[0]):
+                top = imp.module.split(".")[0]
+                if top and not imp.optional and top not in STDLIB and top not in local and is_known_package(top):
+                    wanted[distribution_of(imp.module)] = None
+        packages = [planned.get(d, d) for d in sorted(wanted)]
     names = {name_of(p) for p in packages}
     return [*packages, *([] if names & {"pyyaml", "yaml"} else ["pyyaml"])]
