@@ -54,7 +54,7 @@ def test_a_missing_key_comes_with_where_the_config_holds_it():
 
     config = configkeys.load("model:\n  bart0:\n    name: BART0\n  flan_t5:\n    name: FLAN-T5\ntraining:\n  lr: 1\n")
     assert configkeys.nearest(config, "model.name") == ["model.bart0.name", "model.flan_t5.name"]
-    assert configkeys.nearest(config, "training.lrr") == ["training.lr"]
+    assert configkeys.nearest(config, "training.lrr")[0] == "training.lr"
     assert configkeys.nearest(config, "zzz.qqq") == []
     parse = make_parser("data.py", config, {}, [])
     with pytest.raises(AnswerError, match=r"model.name \(config.yaml has model.bart0.name / model.flan_t5.name\)"):
