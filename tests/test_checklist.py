@@ -150,3 +150,23 @@ def test_latex_commands_read_as_json_escapes_get_their_backslash_back():
     plain = ChecklistAnswer.model_validate({"items": [{"kind": "data", "requirement": "r",
                                                        "quote": "line one\nexample two"}]}).items[0]
     assert plain.quote == "line one\nexample two"
+
+
+def test_a_reworded_quote_is_placed_at_the_one_sentence_of_the_paper_that_holds_it():
+    """Seen on What Will My Model Forget: 29 of 35 quotes reworded by the embedded model, all dropped."""
+    from papercoder.checklist import ItemAnswer, locate, verified
+
+    paper = ("We fine-tune BART0 on each new task. The learning rate is set to 1e-5 for all online refinement "
+             "steps.\n\nWe report F1 scores for binary forgetting prediction. Tables 4 and 5 summarize the results.")
+    assert locate("learning rate set 1e-5 for online refinement", paper) == \
+        "The learning rate is set to 1e-5 for all online refinement steps."
+    assert locate("The code must reproduce the results in", paper) is None  # the request's words, not the paper's
+    assert locate("the forecasting model predicts forgotten examples", paper) is None  # not clearly anywhere
+    given = [ItemAnswer(kind="hyperparameter", requirement="lr", value="1e-5",
+                        quote="Learning rate of 1e-5 during online refinement steps"),
+             ItemAnswer(kind="hyperparameter", requirement="lr", value="3e-4",
+                        quote="Learning rate of 3e-4 during online refinement steps")]
+    kept, dropped = verified(given, paper)
+    assert [k["quote"] for k in kept] == ["The learning rate is set to 1e-5 for all online refinement steps."]
+    assert kept[0]["quote_given"] == "Learning rate of 1e-5 during online refinement steps"
+    assert [d["reason"] for d in dropped] == ["value not in its quote"]  # placed, but the paper's value differs
