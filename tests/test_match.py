@@ -53,3 +53,12 @@ def test_weak_or_ambiguous_matches_are_failures_not_guesses(tmp_path):
     (tmp_path / "m.py").write_text(near)
     [result] = apply_edits(tmp_path, [Edit("m.py", "x = load(cfg_c)", "x = 0")])
     assert not result.applied and (tmp_path / "m.py").read_text() == near
+
+
+def test_an_edit_that_changes_nothing_is_not_counted_as_applied(tmp_path):
+    """Seen on Semantic Self-Consistency: REPLACE equal to SEARCH (less a final newline), "applied" two rounds."""
+    (tmp_path / "model.py").write_text(MODEL)
+    same = MODEL.rstrip("\n")
+    [result] = apply_edits(tmp_path, [Edit("model.py", MODEL, same)])
+    assert not result.applied and "changes nothing" in result.reason
+    assert (tmp_path / "model.py").read_text() == MODEL

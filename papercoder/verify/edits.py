@@ -83,6 +83,10 @@ def apply_edits(repo: Path, edits: list[Edit], allowed: set[str] | None = None) 
                 results.append(EditResult(e.path, False, found))
                 continue
             new = _replaced(text, e, found)
+        if text is not None and new.rstrip() == text.rstrip():
+            # seen on Semantic Self-Consistency: REPLACE equal to SEARCH, "applied" in two rounds, nothing fixed
+            results.append(EditResult(e.path, False, "the edit changes nothing: REPLACE is the same as SEARCH"))
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(new, encoding="utf-8")
         results.append(EditResult(e.path, True, "" if not e.search.strip() or found.how == "exact"
