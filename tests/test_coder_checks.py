@@ -1,6 +1,6 @@
 """The coder's answer checks that need no model."""
 
-from papercoder.agents.coder import unknown_modules
+from papercoder.agents.coder_checks import unknown_modules
 
 
 def test_the_coder_is_told_of_modules_it_invented():
@@ -36,7 +36,7 @@ def test_a_dotted_config_path_read_as_one_key_is_explained():
     """Seen on Semantic Self-Consistency: `config['data.<dataset_name>.split']`, copied from the analyst's spec,
     re-asked twice with the same message."""
     import pytest
-    from papercoder.agents.coder import make_parser
+    from papercoder.agents.coder_checks import make_parser
 
     from papercoder.llm import AnswerError
     from papercoder.llm.answers import Reply
@@ -93,3 +93,26 @@ def test_an_idle_entry_point_is_found_by_the_static_check(tmp_path):
     assert len(found) == 1 and found[0].file == "main.py" and found[0].blocking
     (tmp_path / "main.py").write_text(runs)
     assert not [f for f in check_repo(tmp_path) if f.kind == "entry_point"]
+
+
+def test_a_file_that_copies_an_earlier_file_imports_the_copy_and_is_asked_for_its_own_code():
+    """Seen on Bridging Data Gaps: classifier.py and adaptation.py were model.py, character for character."""
+    import pytest
+    from papercoder.agents.coder_checks import make_parser
+
+    from papercoder.llm import AnswerError
+    from papercoder.llm.answers import Reply
+
+    model = ("import torch\n\n\nclass DPMs:\n    def __init__(self, size):\n        self.size = size\n\n"
+             "    def forward(self, x):\n        return x * self.size\n\n\ndef similarity(a, b):\n    return a @ b\n")
+    rows = {"path": "classifier.py", "classes": [{"name": "Classifier", "init": [], "methods": []}],
+            "functions": [], "imports_from": ["model.py"]}
+    warnings: list = []
+    parse = make_parser("classifier.py", {}, {"model.py": model}, warnings, rows=rows)
+    with pytest.raises(AnswerError, match=r"does not define what the interface table fixes for this file: Classifier"
+                       r".*repeats code of the files already written \(DPMs, similarity\)"):
+        parse(Reply(text=f"```python\n{model}```", parsed=None, finish_reason="stop", last=False))
+    own = model + "\n\nclass Classifier:\n    def __init__(self):\n        self.net = DPMs(2)\n"
+    code = parse(Reply(text=f"```python\n{own}```", parsed=None, finish_reason="stop", last=False))
+    assert "class DPMs" not in code and "from model import DPMs" in code and "class Classifier" in code
+    compile(code, "classifier.py", "exec")

@@ -47,7 +47,7 @@ def test_reads_from_a_section_of_the_config():
 def test_a_missing_key_comes_with_where_the_config_holds_it():
     """Seen on What Will My Model Forget: `model.name` read where config.yaml has `model.bart0.name`."""
     import pytest
-    from papercoder.agents.coder import make_parser
+    from papercoder.agents.coder_checks import make_parser
 
     from papercoder.llm import AnswerError
     from papercoder.llm.answers import Reply

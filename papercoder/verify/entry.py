@@ -8,6 +8,7 @@ doing nothing. What an entry point must hold beyond the experiment itself has on
   ``main()`` (``--config``, ``--smoke``, config.yaml read into a dict) and its ``__main__`` block.
 - :func:`drop_redefined`: classes and functions the entry point defines again although another repository file
   defines them are removed, and imported from that file instead (by the caller's import completion).
+- :func:`drop_copies`: what any file repeats of an earlier file, character for character, likewise.
 - :func:`outline`: what the repository's written files define, with parameters, for the one narrow request
   (``run`` alone) made when the entry point still runs nothing.
 - :func:`assemble`: that answer's ``run`` made into the entry point.
@@ -116,6 +117,42 @@ def drop_redefined(code: str, path: str, others: Mapping[str, str]) -> tuple[str
     for start, end, _name in sorted(spans, reverse=True):
         del lines[start - 1:end]
     return "".join(lines), [name for _s, _e, name in spans]
+
+
+def drop_copies(code: str, path: str, earlier: Mapping[str, str]) -> tuple[str, list[str]]:
+    """``code`` without the classes and functions that are exact copies of ones an earlier file defines; their names.
+
+    Seen on Bridging Data Gaps: the coders of ``classifier.py`` and ``adaptation.py`` answered with ``model.py``
+    (already written, shown as a dependency) character for character. A copy is dropped (and then imported from
+    the file it copies, by import completion) only when its code is the same, so nothing of the file changes
+    meaning; what the file was meant to define is then missing, and the coder is asked for exactly that.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    seen: dict[str, str] = {}
+    for other, src in earlier.items():
+        if other == path or not other.endswith(".py"):
+            continue
+        try:
+            seen.update((_definition_key(n), n.name) for n in ast.parse(src).body if _is_definition(n))
+        except SyntaxError:
+            continue
+    spans = [(_first_line(n), n.end_lineno or n.lineno, n.name) for n in tree.body
+             if _is_definition(n) and seen.get(_definition_key(n)) == n.name]
+    lines = code.splitlines(keepends=True)
+    for start, end, _name in sorted(spans, reverse=True):
+        del lines[start - 1:end]
+    return "".join(lines), [name for _s, _e, name in spans]
+
+
+def _is_definition(node: ast.stmt) -> bool:
+    return isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+
+
+def _definition_key(node: ast.stmt) -> str:
+    return ast.dump(node)
 
 
 def _source(code: str, node: ast.stmt) -> str:
