@@ -67,6 +67,15 @@ def _whole_file(text: str, path: str, current: str) -> list[Edit]:
                                                                                         replace=new)]
 
 
+def _rewritten(reply: Reply, path: str, current: str) -> list[Edit]:
+    """The whole-file answer of ``path`` as one edit; a missing or unchanged file is re-asked (but the last try)."""
+    edits = [e for e in _whole_file(reply.text, path, current) if e.replace.strip() != current.strip()]
+    if not edits and not reply.last:
+        raise AnswerError(f"the answer holds no changed version of `{path}`; write the whole file, with the problems "
+                          f"fixed, in one ```python fenced block")
+    return edits
+
+
 PLACEHOLDER = "(the exact lines of the file to change"
 """The start of the example block's SEARCH text in the request: an answer holding it copied the example."""
 
@@ -121,10 +130,14 @@ def debug_file(*, state: dict[str, Any], ctx: RunContext, ws: Workspace, repo: P
     others = ", ".join(f"`{p}`" for p in sorted(allowed - {path}))
     current = (repo / path).read_text(encoding="utf-8") if (repo / path).is_file() else ""
     whole = [current.count("\n") < WHOLE_FILE_LINES]
+    # The embedded model rarely writes a usable SEARCH block (seen on Bridging Data Gaps: a SEARCH holding the whole
+    # file and no REPLACE, then the example copied); a file it can rewrite whole, it is asked to.
+    rewrite = whole[0] and bool(current.strip()) and ctx.repairs_whole()
     note = hint(traceback or "\n".join(f.message for f in findings),
                 {module_name(p.relative_to(repo).as_posix()) for p in repo.rglob("*.py")})
     shown = f"\nThe error output of the run:\n```\n{traceback[-2500:]}\n```\n" if traceback else ""
-    request = fill("debugger", file=path, findings="\n".join(str(f) for f in findings),
+    request = fill("debugger_whole" if rewrite else "debugger", file=path,
+                   findings="\n".join(str(f) for f in findings),
                    traceback=shown + (f"{note}\n" if note else ""),
                    code=current, lang="python", context="\n\n".join(context) + ("\n" if context else ""),
                    other_files=f" and {others}" if others else "",
@@ -136,6 +149,8 @@ def debug_file(*, state: dict[str, Any], ctx: RunContext, ws: Workspace, repo: P
 
     def parse(reply: Reply) -> list[Edit]:
         notes.clear()
+        if rewrite:
+            return _rewritten(reply, path, current)
         edits = _known_paths(parse_edits(reply.text), allowed, notes) or (
             _whole_file(reply.text, path, current) if whole[0] else [])
         if not edits:

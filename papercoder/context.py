@@ -118,7 +118,8 @@ class RunContext:
         metadata={"description": "How JSON answers are asked for: 'json_schema' (response_format), 'prompt' "
                   "(schema in the request, tolerant parser), or 'auto' (json_schema, falling back to prompt "
                   "where the server refuses it).",
-                  "commands": ("run",), "help": "How JSON answers are asked for: auto, json_schema or prompt."},
+                  "commands": ("run",), "choices": ("auto", "json_schema", "prompt"),
+                  "help": "How JSON answers are asked for: auto, json_schema or prompt."},
     )
     max_retries: int = field(
         default=6,
@@ -176,6 +177,14 @@ class RunContext:
         default=3, metadata={"description": "Rounds of the debugger agent on blocking findings (0: report only).",
                              "commands": ("run",), "min": 0}
     )
+    repair_form: str = field(
+        default="auto",
+        metadata={"description": "How the debugger answers: 'edits' (SEARCH/REPLACE; the whole file after failed "
+                  "blocks), 'whole' (the file rewritten whole, for files under 200 lines) or 'auto' (whole for the "
+                  "embedded model, edits otherwise).",
+                  "commands": ("run",), "choices": ("auto", "edits", "whole"),
+                  "help": "How the debugger answers: auto, edits or whole."},
+    )
     install: bool = field(
         default=True,
         metadata={"description": "Run the generated code in its runtime: a venv with requirements.txt installed, "
@@ -204,6 +213,13 @@ class RunContext:
     def is_local(self) -> bool:
         """Whether the run's main model is the embedded one."""
         return self.model == LOCAL_MODEL
+
+    def repairs_whole(self) -> bool:
+        """Whether the debugger is asked for whole files rather than SEARCH/REPLACE edits (``repair_form``)."""
+        form = self.repair_form.strip().lower() or "auto"
+        if form not in ("auto", "edits", "whole"):
+            raise ValueError(f"repair_form: {self.repair_form!r} is not one of auto, edits, whole")
+        return form == "whole" or (form == "auto" and self.for_stage("coding").is_local)
 
     def stage_spec(self, stage: str) -> str:
         """The model spec of ``stage`` (planning, analysis, coding), falling back to ``model``."""

@@ -187,6 +187,24 @@ def test_the_debugger_may_answer_with_the_whole_file(scripted, paper_file):
                                                                   "    return math.floor(0.5)\n")
 
 
+def test_the_debugger_asked_for_whole_files_gets_an_unchanged_file_asked_again(scripted, paper_file):
+    """The embedded model's form (repair_form auto): no SEARCH/REPLACE asked for; an unchanged file is re-asked."""
+    script, _model, context = scripted
+    script.code_overrides["model.py"] = [f"```python\n{BROKEN_MODEL}```"]
+    fixed = "import math\n\n\ndef run_model():\n    return math.floor(0.5)\n"
+    script.debug_answers["model.py"] = [f"```python\n{BROKEN_MODEL}```", f"```python\n{fixed}```"]
+    ctx = context(verify=True, repair_rounds=1, repair_form="whole")
+    _run(paper_file, ctx)
+    assert "<<<<<<< SEARCH" not in script.debug_requests[0] and "Write the whole file `model.py`" in \
+        script.debug_requests[0]
+    run = _run_json(ctx)
+    assert [e["problem"] for e in run["errors"] if e["kind"] == "reask" and e["stage"] == "debugger"] == [
+        "the answer holds no changed version of `model.py`; write the whole file, with the problems fixed, in one "
+        "```python fenced block"]
+    assert (Path(ctx.out_dir) / "repo/model.py").read_text() == fixed
+    assert run["verification"]["after"]["blocking"] == 0
+
+
 def test_a_long_file_may_come_whole_after_its_search_blocks_failed(scripted, paper_file):
     script, _model, context = scripted
     long_model = BROKEN_MODEL + "".join(f"\n\ndef helper_{i}():\n    return {i}\n" for i in range(80))

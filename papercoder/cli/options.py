@@ -7,6 +7,7 @@ The table is RunContext's field metadata, read here and nowhere else:
 - ``"cli"``: the option's name when it is not ``--field-name`` (``"--paper-tokens"``).
 - ``"help"``: a short help text when the field's ``"description"`` does not suit a command line.
 - ``"min"``: the lowest value the option accepts.
+- ``"choices"``: the values a text option accepts (any other is refused with the option's name).
 
 :func:`settings_options` adds a command's options to a typer command function; :func:`cli_args` turns settings
 back into the arguments of such a command (how ``batch`` starts each paper's ``papercoder run``).
@@ -42,6 +43,7 @@ class Setting:
     default: Any
     help: str
     min: float | None = None
+    choices: tuple[str, ...] = ()
 
     @property
     def is_flag(self) -> bool:
@@ -58,7 +60,8 @@ def settings_for(command: str) -> tuple[Setting, ...]:
         if command not in meta.get("commands", ()):
             continue
         out.append(Setting(field=f.name, option=meta.get("cli", "--" + f.name.replace("_", "-")), type=hints[f.name],
-                           default=f.default, help=meta.get("help") or meta["description"], min=meta.get("min")))
+                           default=f.default, help=meta.get("help") or meta["description"], min=meta.get("min"),
+                           choices=tuple(meta.get("choices", ()))))
     return tuple(out)
 
 
@@ -66,10 +69,22 @@ def _parameter(setting: Setting, override: bool) -> inspect.Parameter:
     """The typer parameter of ``setting`` (for an override: optional, default None)."""
     decl = f"{setting.option}/--no-{setting.option[2:]}" if setting.is_flag else setting.option
     help_text = f"{setting.help} Default: the run's own setting." if override else setting.help
-    option = typer.Option(decl, help=help_text, min=setting.min)
+    option = typer.Option(decl, help=help_text, min=setting.min,
+                          callback=_one_of(setting.choices) if setting.choices else None)
     kind = setting.type | None if override else setting.type
     return inspect.Parameter(setting.field, inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[kind, option],
                              default=None if override else setting.default)
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str | None], str | None]:
+    """An option callback refusing a value not in ``choices`` (unset passes)."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    return check
 
 
 def settings_options(command: str) -> Callable[[F], F]:
