@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shlex
 import time
 from typing import Any
@@ -14,6 +13,8 @@ from papercoder.context import RunContext
 from papercoder.llm.models import model_label
 from papercoder.runtime import context_of, workspace_of
 from papercoder.state import PaperCoderState
+from papercoder.verify.distributions import name_of
+from papercoder.verify.trial import requirements_of
 
 
 def readme(state: PaperCoderState, model: str, packages: list[str]) -> str:
@@ -91,18 +92,34 @@ python {shlex.quote(entry_point)} --config config.yaml "$@"
 """
 
 
+RUNTIME_ONLY = frozenset({"sentencepiece", "protobuf", "accelerate", "tensorboard", "openpyxl", "pyarrow",
+                          "tiktoken", "safetensors", "scipy", "einops", "tqdm"})
+"""Packages of the plan kept although no file imports them: libraries load them (tokenizers, pandas, trainers)."""
+
+
 def requirements(packages: list[str], code: dict[str, str]) -> tuple[list[str], list[str]]:
-    """The logic design's packages, plus PyYAML when the code reads config.yaml with it.
+    """The packages the code imports (the plan's line for each where it has one, its pin), plus PyYAML.
+
+    Seen on What Will My Model Forget: the plan listed tensorflow, keras and pytorch-geometric, which no file
+    imported, and not transformers, which every file imported; requirements.txt was the plan's list, so every
+    module failed to import after two rounds of repair. A plan package no file imports is dropped (but for
+    :data:`RUNTIME_ONLY`), an imported one the plan lacks is added; each change is recorded.
 
     Returns:
-        The requirement lines and the additions made (recorded in run.json).
+        The requirement lines and the changes made (recorded in run.json).
     """
-    names = {p.split("[")[0].split("=")[0].split(">")[0].split("<")[0].strip().lower() for p in packages}
-    added = []
-    if any(re.search(r"^\s*(import yaml|from yaml import)", c, re.MULTILINE) for c in code.values()) \
-            and not names & {"pyyaml", "yaml"}:
-        added.append("pyyaml")
-    return [*packages, *added], [f"added {a} to requirements.txt (imported by the code)" for a in added]
+    lines = requirements_of(packages, {p: c for p, c in code.items() if p.endswith(".py")})
+    kept = {name_of(line) for line in lines}
+    planned: dict[str, str] = {}
+    for p in packages:
+        planned.setdefault(name_of(p), p)
+    lines += [p for n, p in planned.items() if n not in kept and n in RUNTIME_ONLY]
+    why = {"pyyaml": "config.yaml is read with it"}
+    notes = [f"added {line} to requirements.txt ({why.get(name_of(line), 'imported by the code')})"
+             for line in lines if name_of(line) not in planned]
+    notes += [f"dropped {p} from requirements.txt (no file imports it)" for n, p in planned.items()
+              if n not in kept and n not in RUNTIME_ONLY]
+    return lines, notes
 
 
 def compiles(code: str, path: str) -> bool:

@@ -414,16 +414,23 @@ def test_truncated_code_reasked_then_kept_on_last_try(scripted, paper_file):
     assert any(e.get("kind") == "code_problem" and "cut off" in e["problem"] for e in run["errors"])
 
 
-def test_requirements_gain_pyyaml_when_code_imports_it(scripted, paper_file):
+def test_requirements_are_what_the_code_imports_with_the_plans_pins(scripted, paper_file):
+    """Seen on What Will My Model Forget: the plan listed packages nothing imported and lacked transformers."""
     script, model, context = scripted
-    script.logic = [logic_answer(script.deps, packages=["numpy", "numpy", "os", "torch>=2.0"])]
-    script.code_overrides["main.py"] = ["```python\nimport yaml\n\n\ndef run_main():\n    return yaml\n\n\n"
-                                        "run_main()\n```"]
+    script.logic = [logic_answer(script.deps, packages=["numpy", "numpy", "os", "torch>=2.0", "keras",
+                                                         "sentencepiece"])]
+    script.code_overrides["main.py"] = ["```python\nimport yaml\nimport torch\nimport transformers\n\n\n"
+                                        "def run_main():\n    return yaml, torch, transformers\n\n\nrun_main()\n```"]
     ctx = context()
     run_graph(paper_file, ctx)
     from pathlib import Path
 
-    assert (Path(ctx.out_dir) / "repo/requirements.txt").read_text().split() == ["numpy", "torch>=2.0", "pyyaml"]
+    assert (Path(ctx.out_dir) / "repo/requirements.txt").read_text().split() == [
+        "pyyaml", "torch>=2.0", "transformers", "sentencepiece"]
+    changes = json.loads((Path(ctx.out_dir) / "run.json").read_text())["requirement_additions"]
+    assert "added transformers to requirements.txt (imported by the code)" in changes
+    assert {"dropped numpy from requirements.txt (no file imports it)",
+            "dropped keras from requirements.txt (no file imports it)"} <= set(changes)
     design = json.loads((Path(ctx.out_dir) / "artifacts/logic_design.json").read_text())
     assert any("standard-library" in r for r in design["repairs"]) and any("repeated" in r for r in design["repairs"])
 
