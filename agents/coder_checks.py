@@ -102,6 +102,10 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
                 shape: Callable[[str], str | None] | None = None):
     """The coder's answer check; the last try is accepted with its problems recorded, not re-asked.
 
+    So is an answer with the same problems as the one sent back before it: the coder did not fix them when told
+    (seen on Bridging Data Gaps: main.py importing four modules that do not exist, three times in a row, at two
+    to five minutes an answer).
+
     Before the checks, :func:`~papercoder.verify.autofix.tidy` completes imports that have one meaning and drops
     a library module's demo code (recorded as ``autofix``), so those never cost a re-ask.
     ``rows``: the file's rows of the interface table; a name it lacks is a problem (names beyond it are fine).
@@ -110,6 +114,7 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
     a problem.
     """
     fixed: list[str] = []
+    asked: list[frozenset[str]] = []  # the problems of each answer sent back, as _gist
 
     def parse(reply: Reply) -> str:
         problems: list[str] = []
@@ -157,8 +162,10 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
             if copied and (lacking or not _defines_anything(code)):
                 problems.append(f"it repeats code of the files already written ({', '.join(copied)}), which "
                                 f"{path} imports instead; write what {path} itself holds")
-        if problems and not reply.last:
+        again = bool(problems and asked) and _gist(problems) == asked[-1]
+        if problems and not reply.last and not again:
             fixed.clear()
+            asked.append(_gist(problems))
             raise AnswerError("; ".join(problems[:8]) + ". Write the complete, working file.")
         warnings.extend(Problem(stage="coder", file=path, kind="autofix", message=f) for f in fixed)
         warnings.extend(Problem(stage="coder", file=path, kind="code_problem", message=p,
@@ -166,6 +173,11 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
         return code
 
     return parse
+
+
+def _gist(problems: list[str]) -> frozenset[str]:
+    """Problems without their line numbers: the same problems again after a re-ask end the asking."""
+    return frozenset(re.sub(r"\blines? \d+|\(line \d+\)", "", p) for p in problems)
 
 
 def _defines_anything(code: str) -> bool:

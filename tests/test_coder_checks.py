@@ -116,3 +116,28 @@ def test_a_file_that_copies_an_earlier_file_imports_the_copy_and_is_asked_for_it
     code = parse(Reply(text=f"```python\n{own}```", parsed=None, finish_reason="stop", last=False))
     assert "class DPMs" not in code and "from model import DPMs" in code and "class Classifier" in code
     compile(code, "classifier.py", "exec")
+
+
+def test_an_answer_with_the_same_problems_as_the_one_sent_back_is_kept_not_asked_again():
+    """Seen on Bridging Data Gaps: main.py imported the same four invented modules three times in a row."""
+    import pytest
+    from papercoder.agents.coder_checks import make_parser
+
+    from papercoder.llm import AnswerError
+    from papercoder.llm.answers import Reply
+
+    warnings: list = []
+    parse = make_parser("main.py", {}, {}, warnings, planned=["main.py", "model.py"], packages=[])
+    first = "```python\nfrom loss import Loss\n\n\ndef go():\n    return Loss()\n```"
+    moved = "```python\nimport os\nfrom loss import Loss\n\n\ndef go():\n    return Loss(), os\n```"
+    other = "```python\nfrom trainer import Trainer\n\n\ndef go():\n    return Trainer()\n```"
+    with pytest.raises(AnswerError, match="neither files of this repository nor packages: loss"):
+        parse(Reply(text=first, parsed=None, finish_reason="stop", last=False))
+    with pytest.raises(AnswerError, match="packages: trainer"):  # other problems: asked again
+        parse(Reply(text=other, parsed=None, finish_reason="stop", last=False))
+    assert "Trainer()" in parse(Reply(text=other.replace("Trainer()", "Trainer(), 1"), parsed=None,
+                                      finish_reason="stop", last=False))
+    assert [w.kind for w in warnings] == ["code_problem"]
+    with pytest.raises(AnswerError):  # a new parser: nothing sent back yet
+        make_parser("main.py", {}, {}, [], planned=["main.py"], packages=[])(
+            Reply(text=moved, parsed=None, finish_reason="stop", last=False))

@@ -46,7 +46,7 @@ def test_output_contract(scripted, paper_file):
         assert (root / "repo" / f).is_file()
         assert (root / "artifacts" / "analysis" / f"{f}.md").is_file()
     assert yaml.safe_load((root / "repo/config.yaml").read_text())["training"]["lr"] == 0.05
-    assert (root / "repo/requirements.txt").read_text().split() == ["numpy", "pyyaml"]
+    assert (root / "repo/requirements.txt").read_text().split() == ["pyyaml"]  # numpy: planned, never imported
     assert "python main.py --config config.yaml" in (root / "repo/reproduce.sh").read_text()
     assert (root / "repo/reproduce.sh").stat().st_mode & 0o111
     arch = json.loads((root / "artifacts/architecture.json").read_text())
