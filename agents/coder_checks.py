@@ -140,7 +140,10 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
                                  f"(imported from there instead)")
                 code, fixes = tidy(code, path, written, entry=entry)
                 fixed.extend(fixes)
-            problems += [f"placeholder at {p}" for p in placeholder_problems(code)]
+            holes = placeholder_problems(code)
+            if holes:  # one problem, so that the ones after it still fit the re-ask
+                problems.append(f"placeholders (write them in full) at {'; '.join(holes[:6])}"
+                                + (f" and {len(holes) - 6} more" if len(holes) > 6 else ""))
             problems += [f"it imports a name that does not exist: {p}" for p in undefined_imports(code, written)]
             problems += undefined_here(code, path)
             invented = unknown_modules(code, path, planned or [], packages or [])

@@ -141,3 +141,21 @@ def test_an_answer_with_the_same_problems_as_the_one_sent_back_is_kept_not_asked
     with pytest.raises(AnswerError):  # a new parser: nothing sent back yet
         make_parser("main.py", {}, {}, [], planned=["main.py"], packages=[])(
             Reply(text=moved, parsed=None, finish_reason="stop", last=False))
+
+
+def test_many_empty_bodies_are_one_problem_so_the_interface_rows_still_reach_the_coder():
+    """Seen on Bridging Data Gaps: eight empty bodies filled the re-ask; the missing rows were never named."""
+    import pytest
+    from papercoder.agents.coder_checks import make_parser
+
+    from papercoder.llm import AnswerError
+    from papercoder.llm.answers import Reply
+
+    body = "".join(f"\n\ndef step_{i}(x):\n    pass\n" for i in range(9))
+    rows = {"path": "model.py", "classes": [{"name": "DPMs", "init": [], "methods": []}], "functions": [],
+            "imports_from": []}
+    parse = make_parser("model.py", {}, {}, [], rows=rows)
+    with pytest.raises(AnswerError) as err:
+        parse(Reply(text=f"```python\n{body}```", parsed=None, finish_reason="stop", last=False))
+    assert "function step_5() has an empty body and 3 more" in str(err.value)
+    assert "interface table fixes for this file: DPMs" in str(err.value)
