@@ -140,6 +140,8 @@ def make_parser(path: str, config: dict[str, Any], written: dict[str, str],  # n
                                  f"(imported from there instead)")
                 code, fixes = tidy(code, path, written, entry=entry)
                 fixed.extend(fixes)
+                code, renamed = configkeys.rename_synonyms(code, config)
+                fixed.extend(renamed)
             holes = placeholder_problems(code)
             if holes:  # one problem, so that the ones after it still fit the re-ask
                 problems.append(f"placeholders (write them in full) at {'; '.join(holes[:6])}"

@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 from papercoder.agents.coder import create_missing
 from papercoder.agents.conversation import fill, planning_messages, prompt
 
+from papercoder import configkeys
 from papercoder.context import RunContext
 from papercoder.finalize import compiles
 from papercoder.llm import AnswerError, BudgetExceeded, StageError, ask
@@ -251,8 +252,11 @@ def _tidy(state: PaperCoderState, ws: Workspace, findings: list[Finding]) -> tup
     sources = {str(p.relative_to(repo)): p.read_text(encoding="utf-8") for p in sorted(repo.rglob("*.py"))}
     entry = (state.get("architecture") or {}).get("entry_point")
     changed: set[str] = set()
+    config = configkeys.load(ws.read_repo_file("config.yaml")) if (repo / "config.yaml").is_file() else {}
     for path in sorted({f.file for f in findings if f.blocking and f.file in sources}):
         code, fixes = tidy(sources[path], path, sources, entry=path == entry)
+        code, renamed = configkeys.rename_synonyms(code, config)
+        fixes += renamed
         if fixes:
             ws.write_repo_file(path, code)
             sources[path] = code
@@ -266,7 +270,9 @@ def _tidy(state: PaperCoderState, ws: Workspace, findings: list[Finding]) -> tup
             changed.add(f.file)
             record_problem(ws, Problem(stage="debugger", file=f.file, kind="autofix", message=fixed[1]))
     requirements = _drop_unused_uninstallable(ws, findings, sources)
+    unknown = {p: set(configkeys.unknown_in_code(sources[p], config)) for p in changed if p in sources}
     left = [f for f in findings if not (f.kind == "name_error" and f.file in changed)
+            and not (f.kind == "config_key" and f.file in unknown and _key_of(f) not in unknown[f.file])
             and not (f.kind == "uninstallable_requirement" and requirements)]
     changed |= requirements
     for path in sorted(p for p in changed if p in sources):
@@ -275,6 +281,11 @@ def _tidy(state: PaperCoderState, ws: Workspace, findings: list[Finding]) -> tup
         except SyntaxError:
             continue
     return changed, left
+
+
+def _key_of(finding: Finding) -> str:
+    """The key path of a ``config_key`` finding ("reads config key a.b, which ...")."""
+    return finding.message.removeprefix("reads config key ").split(",", 1)[0]
 
 
 def _drop_unused_uninstallable(ws: Workspace, findings: list[Finding], sources: dict[str, str]) -> set[str]:

@@ -165,3 +165,68 @@ def unknown_in_code(code: str, config: dict[str, Any]) -> list[str]:
         elif not exists(config, path) and (path[0] in config or not _exists_below(config, path)):
             found[".".join(path)] = None
     return list(found)
+
+
+SYNONYMS = [
+    {"lr", "learning_rate"},
+    {"epochs", "num_epochs", "n_epochs", "max_epochs", "num_train_epochs"},
+    {"batch_size", "bs", "batchsize", "train_batch_size"},
+    {"weight_decay", "wd"},
+    {"dropout", "dropout_rate", "p_dropout", "drop_rate"},
+    {"seed", "random_seed"},
+    {"steps", "num_steps", "max_steps", "train_steps", "training_steps"},
+    {"warmup_steps", "num_warmup_steps", "warmup"},
+    {"hidden_size", "hidden_dim", "d_model"},
+    {"num_layers", "n_layers"},
+    {"num_heads", "n_heads"},
+    {"name", "model_name", "model_name_or_path"},
+]
+"""Key names that mean the same setting: a read of one where the same section holds exactly one other is renamed."""
+
+
+def rename_synonyms(code: str, config: dict[str, Any]) -> tuple[str, list[str]]:
+    """``code`` with each config read of a missing key renamed to its one synonym in the same section.
+
+    Seen on What Will My Model Forget: ``config["training"]["lr"]`` and ``["epochs"]`` where the section held
+    ``learning_rate`` and ``num_epochs``; each cost the coder a re-ask. Only the key's string in that read changes,
+    and only when the section holds exactly one synonym (:data:`SYNONYMS`): one meaning, no guess.
+
+    Returns:
+        The code and one sentence per rename.
+    """
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return code, []
+    sections = _sections(tree)
+    spots: list[tuple[int, int, int, str, str]] = []
+    for node in ast.walk(tree):
+        read = _read(node)
+        if not read:
+            continue
+        key = node.slice if isinstance(node, ast.Subscript) else node.args[0]  # type: ignore[attr-defined]
+        if not isinstance(key, ast.Constant) or key.lineno != key.end_lineno:
+            continue
+        prefix = sections.get(read[0]) or []
+        full = [*prefix, *read[1]]
+        if exists(config, full) or not exists(config, full[:-1]) or not isinstance(_at(config, full[:-1]), dict):
+            continue
+        group = next((g for g in SYNONYMS if full[-1] in g), set())
+        near = [k for k in _at(config, full[:-1]) if k in group and k != full[-1]]
+        if len(near) == 1:
+            spots.append((key.lineno, key.col_offset, key.end_col_offset or 0, ".".join(full), near[0]))
+    lines = code.splitlines(keepends=True)
+    for line, start, end, _full, new in sorted(set(spots), reverse=True):
+        text = lines[line - 1]
+        quote = text[start] if text[start] in "'\"" else '"'
+        lines[line - 1] = text[:start] + quote + new + quote + text[end:]
+    changes = [f"config key {full} read as {full.rsplit('.', 1)[0] + '.' if '.' in full else ''}{new} "
+               f"(the section's name for it)" for full, new in dict.fromkeys((s[3], s[4]) for s in spots)]
+    return "".join(lines), changes
+
+
+def _at(config: dict[str, Any], path: list[str]) -> Any:
+    node: Any = config
+    for key in path:
+        node = node[key]
+    return node

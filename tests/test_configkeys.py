@@ -60,3 +60,40 @@ def test_a_missing_key_comes_with_where_the_config_holds_it():
     with pytest.raises(AnswerError, match=r"model.name \(config.yaml has model.bart0.name / model.flan_t5.name\)"):
         parse(Reply(text="```python\ndef f(config):\n    return config['model']['name']\n```", parsed=None,
                     finish_reason="stop", last=False))
+
+
+def test_a_key_read_by_its_synonym_is_renamed_to_the_sections_one_name_for_it():
+    """Seen on What Will My Model Forget: `training.lr` and `training.epochs` read, the section's names differing."""
+    config = configkeys.load("training:\n  learning_rate: 0.1\n  num_epochs: 3\n  n_epochs: 4\n"
+                             "model:\n  a:\n    name: x\n  b:\n    name: y\n")
+    code = ("def f(config, opt):\n"
+            "    lr = config['training']['lr']\n"
+            "    e = config[\"training\"].get(\"epochs\", 1)\n"
+            "    opt.param_groups[0]['lr'] = lr\n"
+            "    return config['model']['name'], e\n")
+    fixed, changes = configkeys.rename_synonyms(code, config)
+    assert "config['training']['learning_rate']" in fixed and "param_groups[0]['lr']" in fixed
+    assert 'get("epochs", 1)' in fixed  # two synonyms in the section: which one is a guess
+    assert changes == ["config key training.lr read as training.learning_rate (the section's name for it)"]
+    assert configkeys.unknown_in_code(fixed, config) == ["training.epochs", "model.name"]
+    assert configkeys.rename_synonyms("def broken(:", config) == ("def broken(:", [])
+
+
+def test_the_coder_is_not_asked_again_for_a_key_with_one_synonym(scripted, paper_file):
+    import json
+    from pathlib import Path
+
+    from papercoder import build_graph
+
+    script, model, context = scripted
+    script.code_overrides["main.py"] = [
+        "```python\nimport yaml\n\n\ndef main():\n    config = yaml.safe_load(open('config.yaml'))\n"
+        "    return config['training']['learning_rate']\n\n\nmain()\n```"]
+    ctx = context()
+    build_graph().compile().invoke({"paper": str(paper_file)}, context=ctx)
+    out = Path(ctx.out_dir)
+    assert "config['training']['lr']" in (out / "repo/main.py").read_text()
+    run = json.loads((out / "run.json").read_text())
+    assert not [e for e in run["errors"] if e["kind"] == "reask" and e["file"] == "main.py"]
+    assert any(e["kind"] == "autofix" and "training.learning_rate read as training.lr" in e["problem"]
+               for e in run["errors"])

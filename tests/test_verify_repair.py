@@ -260,3 +260,19 @@ def test_a_round_is_worse_when_fewer_files_compile_or_import_even_with_fewer_fin
     assert made_worse({**before, "smoke": "passed"}, {**before, "smoke": "failed"}).startswith("broke the smoke")
     assert made_worse(before, {**before, "blocking": 13}).startswith("raised the blocking findings from 12 to 13")
     assert made_worse(before, {**before, "blocking": 3, "modules_importing": 4}) == ""
+
+
+def test_repair_renames_a_config_key_read_by_its_synonym_without_the_model(tmp_path):
+    from papercoder.agents.debugger import _tidy
+
+    from papercoder.verify.findings import Finding
+    from papercoder.workspace import Workspace
+
+    ws = Workspace(tmp_path / "run")
+    ws.write_repo_file("config.yaml", "training:\n  learning_rate: 0.1\n")
+    ws.write_repo_file("train.py", "def lr(config):\n    return config['training']['lr'], config['training']['wd']\n")
+    findings = [Finding(file="train.py", line=2, kind="config_key", message=f"reads config key training.{k}, which "
+                        "config.yaml does not have") for k in ("lr", "wd")]
+    changed, left = _tidy({"repo_dir": str(ws.repo), "architecture": {"entry_point": "main.py"}}, ws, findings)
+    assert changed == {"train.py"} and [f.message for f in left] == [findings[1].message]
+    assert "config['training']['learning_rate']" in ws.read_repo_file("train.py")
