@@ -219,10 +219,22 @@ def _repair(state: PaperCoderState, ctx: RunContext, ws: Workspace, path: str, f
 
 
 def _create_missing(state: PaperCoderState, ctx: RunContext, ws: Workspace, findings: list[Finding]) -> list[str]:
-    """Files other files import but nobody wrote, written by the coder from what their importers expect."""
+    """Files other files import but nobody wrote, written by the coder from what their importers expect.
+
+    Not a module that only files written this way import: seen on Bridging Data Gaps, trainer.py (written for
+    main.py's import) imported smoke.py, which was written in turn, and each was cut off at the token limit.
+    """
     created = []
+    made_before = {e.get("file") for e in ws.read_run().get("errors", [])
+                   if e.get("kind") == "missing_module" and str(e.get("action", "")).startswith("written by")}
     for target in sorted({f.target for f in findings if f.kind == "missing_module" and f.target.endswith(".py")
                           and not like_known_package(module_name(f.target))}):  # numpyy: a typo, not a module
+        importers = sorted({f.file for f in findings if f.target == target})
+        if importers and set(importers) <= made_before:
+            record_problem(ws, Problem(stage="coder", file=target, kind="missing_module",
+                                       message=f"imported only by {', '.join(importers)}, itself written for a "
+                                       "missing import", action="left missing: no chain of invented modules"))
+            continue
         try:
             if confine(ws.repo, target).exists():
                 continue
@@ -235,7 +247,6 @@ def _create_missing(state: PaperCoderState, ctx: RunContext, ws: Workspace, find
             record_problem(ws, Problem(stage="coder", file=target, kind="missing_module", message=str(exc),
                                        action="left missing"))
             continue
-        importers = sorted({f.file for f in findings if f.target == target})
         record_problem(ws, Problem(stage="coder", file=target, kind="missing_module",
                                    message=f"imported by {', '.join(importers)} but never written",
                                    action="written by the coder from what its importers expect"))

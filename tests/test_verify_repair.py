@@ -276,3 +276,19 @@ def test_repair_renames_a_config_key_read_by_its_synonym_without_the_model(tmp_p
     changed, left = _tidy({"repo_dir": str(ws.repo), "architecture": {"entry_point": "main.py"}}, ws, findings)
     assert changed == {"train.py"} and [f.message for f in left] == [findings[1].message]
     assert "config['training']['learning_rate']" in ws.read_repo_file("train.py")
+
+
+def test_a_module_only_a_written_missing_module_imports_is_not_written_in_turn(scripted, paper_file):
+    """Seen on Bridging Data Gaps: trainer.py, written for main.py's import, imported smoke.py, written in turn."""
+    script, model, context = scripted
+    script.code_overrides["model.py"] = ["```python\nfrom helpers import smooth\n\n\ndef run_model():\n"
+                                         "    return smooth([1.0, 2.0], k=3)\n```"]
+    script.code_overrides["helpers.py"] = ["```python\nfrom extras import scale\n\n\ndef smooth(values, k=1):\n"
+                                           "    return scale(sum(values)) / k\n```"]
+    ctx = context(verify=True, repair_rounds=2)
+    _run(paper_file, ctx)
+    run = _run_json(ctx)
+    assert (Path(ctx.out_dir) / "repo/helpers.py").is_file() and not (Path(ctx.out_dir) / "repo/extras.py").exists()
+    assert not any("no file `extras.py`" in str(c["messages"][-1].content) for c in model.calls)
+    assert any(e["kind"] == "missing_module" and e["file"] == "extras.py" and "no chain" in e["action"]
+               for e in run["errors"])
