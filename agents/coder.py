@@ -254,6 +254,7 @@ def coder(task: FileTask, runtime: Runtime[RunContext]) -> dict[str, Any]:
     deps = dependency_code(task, ctx.for_stage("coding").is_local)
     request = fill("coder", file=path, analysis=(task.get("analysis") or "(none)").strip(),
                    dependency_code=deps, entry_rules=ENTRY_RULES if entry else "",
+                   files=", ".join(f"`{p}`" for p in task["dag"]["nodes"]),
                    lang=language(path) or "text", interfaces=interface_rows(task),
                    items=checklist.brief(checklist.items_of(task.get("checklist"), path),
                                          "The paper's requirements this file implements; mark where each is "
