@@ -130,3 +130,49 @@ def test_sigterm_during_an_embedded_generation_exits_at_once(ctx, paper_file, tm
     assert proc.returncode == 130, "".join(lines)
     assert took < 10, took
     assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+
+
+def test_sigterm_during_an_embedded_grader_call_stops_eval_at_once(ctx, tmp_path):
+    """Seen: `papercoder eval` with the embedded model ignored SIGTERM and Ctrl-C for over three minutes during a
+    grader call (`run` already left at once)."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "model.py").write_text("class TinyNet:\n    hidden_units = 8\n")
+    (tmp_path / "paper.md").write_text("# TinyNet\n\n" + PAPER)
+    leaf = {"requirements": "TinyNet has a hidden layer of 8 units.", "weight": 1, "sub_tasks": [],
+            "task_category": "Code Development"}
+    (tmp_path / "rubric.json").write_text(json.dumps({"id": "root", "requirements": "TinyNet.", "weight": 1,
+                                                      "sub_tasks": [{**leaf, "id": f"l{i}"} for i in range(3)]}))
+    out = tmp_path / "eval"
+    proc = subprocess.Popen([sys.executable, "-m", "papercoder.cli", "eval", str(repo), "--paper",
+                             str(tmp_path / "paper.md"), "--rubric", str(tmp_path / "rubric.json"), "--samples", "0",
+                             "--judge", "local", "--no-cache", "--out", str(out)],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    started = threading.Event()
+    lines: list[str] = []
+
+    def read() -> None:
+        for line in proc.stderr:  # type: ignore[union-attr]
+            lines.append(line)
+            if line.startswith("→ grader"):
+                started.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        assert started.wait(180), "".join(lines)
+        time.sleep(3.0)  # the grader's prompt is being read or answered
+        proc.send_signal(signal.SIGTERM)
+        began = time.monotonic()
+        proc.wait(timeout=30)
+        took = time.monotonic() - began
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, "".join(lines)
+    assert took < 10, took
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"

@@ -221,3 +221,52 @@ def test_eval_reports_checklist_coverage_and_its_recall_of_the_rubric(tmp_path):
     assert c["rubric"] == {"leaves": 3, "covered": 2, "recall": 0.667, "unmatched": 0}
     saved = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "eval" / "artifacts" / "matches").glob("*.json")}
     assert saved["sgd"]["items"] == ["R2"] and saved["relu"]["items"] == []
+
+
+def test_sigterm_stops_an_evaluation_at_once_and_the_same_command_goes_on(inputs, tmp_path):
+    """Seen with the embedded model: `papercoder eval` ignored SIGTERM and Ctrl-C for minutes in a grader call."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    grades = {r: ['{"justification": "yes", "score": 1}'] for r in ("8 units", "SGD", "ReLU")}
+    hang = {"from": 2}  # calls 0 and 1 are answered (two leaves graded); the third hangs
+
+    def fault(n, body):
+        return "hang" if n >= hang["from"] else None
+
+    out = tmp_path / "ev"
+    with FakeOpenAI(Judge({}, grades), fault=fault, hang_seconds=120) as server:
+        args = [sys.executable, "-m", "papercoder.cli", "eval", inputs["repo"], "--paper", inputs["paper"],
+                "--rubric", inputs["rubric"], "--judge", "judge-model", "--base-url", server.base_url,
+                "--samples", "0", "--concurrency", "1", "--retries", "0", "--no-cache", "--out", str(out)]
+        proc = subprocess.Popen(args, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        lines: list[str] = []
+        hung = threading.Event()
+
+        def read() -> None:
+            for line in proc.stderr:  # type: ignore[union-attr]
+                lines.append(line)
+                if sum(x.startswith("→ grader") for x in lines) >= 2:
+                    hung.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        try:
+            assert hung.wait(120), "".join(lines)
+            time.sleep(1.0)
+            proc.send_signal(signal.SIGTERM)
+            began = time.monotonic()
+            proc.wait(timeout=30)
+            took = time.monotonic() - began
+        finally:
+            proc.kill()
+        assert proc.returncode == 130 and took < 5, ("".join(lines), took)
+        assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+        hang["from"] = 10 ** 6
+        before = server.answered
+        done = subprocess.run(args, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert before == 2 and server.answered - before == 1  # the leaves graded before the signal are kept
+    assert json.loads((out / "eval.json").read_text())["rubric"]["score"] == 1.0

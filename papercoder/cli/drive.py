@@ -61,7 +61,7 @@ def drive(graph_input: Any, ctx: RunContext, out_dir: Path, thread_id: str) -> N
         console.print(f"Everything produced so far is in {out_dir}; please report this with run.json")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
-        _interrupted(out_dir, resume_hint)
+        leave_interrupted(out_dir, resume_hint)
     if final is None:  # waiting for review
         return
     summary = final.get("summary", {})
@@ -109,7 +109,7 @@ def _failed(out_dir: Path, stage: str, message: str) -> None:
         Workspace(out_dir).update_run(status="failed", error={"stage": stage, "message": message})
 
 
-def _interrupted(out_dir: Path, resume_hint: str) -> NoReturn:
+def leave_interrupted(out_dir: Path, resume_hint: str) -> NoReturn:
     """Ctrl-C or SIGTERM: record it and leave at once (exit 130)."""
     from papercoder.workspace import Workspace
 

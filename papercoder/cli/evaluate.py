@@ -22,6 +22,7 @@ from rich.table import Table
 
 from papercoder import durable
 from papercoder.cli.common import console, input_error
+from papercoder.cli.drive import in_background, leave_interrupted
 from papercoder.context import RunContext
 from papercoder.workspace import CHECKPOINTS, Workspace, WorkspaceError
 
@@ -64,7 +65,9 @@ def eval_cmd(
     inputs = {"repo": str(repo.resolve()), "paper": paper, "reference": str(reference.resolve()) if reference else None,
               "rubric": str(rubric.resolve()) if rubric else None, "judge": samples > 0}
     try:
-        result = evaluate(inputs, ctx, out_dir, fresh=fresh, on_event=_progress)
+        result = evaluate(inputs, ctx, out_dir, fresh=fresh, on_event=_progress, background=True)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (papercoder.cli.main): finished leaves and samples are kept
+        leave_interrupted(out_dir, "run the same command again to continue")
     except (EvalInputError, RubricError, PaperReadError, WorkspaceError) as exc:
         input_error(exc)
     except (StageError, ModelSpecError, EmbeddedModelError) as exc:
@@ -75,8 +78,12 @@ def eval_cmd(
 
 
 def evaluate(inputs: dict[str, Any], ctx: RunContext, out: Path, *, fresh: bool = False,
-             on_event: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+             on_event: Callable[[dict[str, Any]], None] | None = None, background: bool = False) -> dict[str, Any]:
     """Evaluate ``inputs`` (see :class:`~papercoder.eval.state.EvalInput`) into ``out``; returns eval.json's content.
+
+    ``background``: the graph runs in a worker thread (:func:`~papercoder.cli.drive.in_background`), so that
+    Ctrl-C and SIGTERM reach this thread at once, even during a model call (seen: ``eval`` with the embedded
+    model ignored both for over three minutes during a grader call).
 
     Raises:
         StageError: When a judge's endpoint fails for good (what was graded is kept; run it again to go on).
@@ -101,8 +108,9 @@ def evaluate(inputs: dict[str, Any], ctx: RunContext, out: Path, *, fresh: bool 
     with durable.checkpointer(out) as saver:
         graph = build_evaluation().compile(name="evaluation", checkpointer=saver)
         started = graph.get_state(cfg).values if resumable else None
-        for event in graph.stream(None if started else inputs, context=ctx, config=cfg, durability="sync",
-                                  stream_mode="custom"):
+        stream = graph.stream(None if started else inputs, context=ctx, config=cfg, durability="sync",
+                              stream_mode="custom")
+        for event in in_background(stream) if background else stream:
             if on_event is not None and isinstance(event, dict):
                 on_event(event)
         final = graph.get_state(cfg).values
@@ -129,7 +137,9 @@ def _clear(out: Path) -> None:
 
 
 def _progress(event: dict[str, Any]) -> None:
-    if event.get("event") == "call":
+    if event.get("event") == "call_start":
+        console.print(f"→ {event.get('node')} {event.get('file') or ''}", highlight=False)
+    elif event.get("event") == "call":
         console.print(f"[green]✓[/green] {event.get('node')} {event.get('file') or ''}: "
                       f"{event.get('input_tokens', 0)} in, {event.get('output_tokens', 0)} out, "
                       f"{event.get('seconds', 0):.1f}s", highlight=False)
