@@ -106,3 +106,27 @@ def test_a_bare_name_a_method_uses_is_read_from_self_when_the_class_keeps_it():
     assert "        self.config = self.config\n        return self.config['a'], helper\n" in fixed
     assert "def outside():\n    return config\n" in fixed  # not in a method of that class: left for the coder
     assert changes[0] == "read config as self.config in methods of the class that keeps it"
+
+
+def test_star_imports_of_repository_files_become_explicit_and_show_what_nothing_defines():
+    """Seen on Bridging Data Gaps: ``from utils import *`` hid main.py's call of ``load_data``, a method only."""
+    others = {
+        "utils.py": "import torch\n\nclass Utils:\n    def load_data(self):\n        pass\n\nclass Model:\n    pass\n",
+        "model.py": ("from utils import *\n\nclass DPMs:\n    pass\n\nclass Model:\n    pass\n\n"
+                     "def _private():\n    pass\n"),
+    }
+    code = ("import yaml\nfrom utils import *\nfrom model import *\nfrom utils import *\n\n\n"
+            "def run():\n    return Utils(), DPMs(), Model(), load_data()\n")
+    fixed, changes = tidy(code, "main.py", others, entry=True)
+    assert "import *" not in fixed
+    # as Python binds them: the last star import defining a name wins; utils is imported once, at its last place
+    assert fixed.startswith("import yaml\nfrom model import DPMs\nfrom utils import Model, Utils\n\n")
+    assert any("made `from utils import *`, `from model import *` explicit" in c for c in changes)
+    assert _undefined(fixed, "main.py") == ["undefined name 'load_data'"]
+
+
+def test_star_imports_of_packages_or_of_modules_that_star_import_packages_are_left_alone():
+    others = {"layers.py": "from torch.nn import *\n\nclass Block:\n    pass\n"}
+    code = "from layers import *\nfrom math import *\n\n\ndef f():\n    return Block(), sqrt(2)\n"
+    fixed, changes = tidy(code, "net.py", others, entry=False)
+    assert fixed == code and changes == []

@@ -1,5 +1,7 @@
 """Deterministic fixes of generated Python that a small model often gets wrong, made before anyone is asked again.
 
+- **Star imports made explicit.** ``from <repository file> import *`` becomes an import of the names used from
+  there (:mod:`papercoder.verify.stars`), so the checks below see undefined names.
 - **Imports completed.** A name the code uses but nothing defines or imports (pyflakes) is imported when exactly
   one import can mean it: a standard-library module used by its own name (``os``, ``math``), a conventional alias
   or class of a well-known package (``np``, ``nn``, ``F``, ``DataLoader``, ``AutoTokenizer``), or the one other
@@ -24,6 +26,7 @@ from collections.abc import Mapping
 from papercoder.verify.distributions import STDLIB, distribution_of, name_of
 from papercoder.verify.entry import drop_redefined, scaffold
 from papercoder.verify.pysource import imports, module_name, top_level_names
+from papercoder.verify.stars import expand_star_imports
 from papercoder.verify.static import undefined_names
 
 CONVENTIONAL = {
@@ -66,7 +69,8 @@ def tidy(code: str, path: str, others: Mapping[str, str], *, entry: bool) -> tup
     Returns:
         The source (unchanged when it does not parse) and one sentence per change.
     """
-    changes: list[str] = []
+    code, explicit = expand_star_imports(code, path, others)
+    changes: list[str] = [explicit] if explicit else []
     if entry:
         code, dropped = drop_redefined(code, path, others)
         if dropped:
