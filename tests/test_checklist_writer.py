@@ -46,6 +46,31 @@ def test_a_part_whose_quotes_are_all_invented_is_asked_again(scripted, paper_fil
     assert len(reasks) == 1
 
 
+def test_the_same_complaint_after_a_reask_is_not_made_a_third_time(scripted, paper_file):
+    """Seen on Semantic Self-Consistency: three answers running with no quote from the paper, 160 s for nothing."""
+    script, model, context = scripted
+    script.checklist[3] = [("metric", "F1 score", "We report the F1 score on the test set", "")]
+    inner = script.__call__
+
+    def reworded(messages):  # each re-ask brings another invented quote (not the same answer again)
+        if str(messages[-1].content).startswith("That answer cannot be used") and "part 3" in str(messages[-3].content):
+            n = sum(str(m.content).startswith("That answer cannot be used") for m in messages)
+            return json.dumps({"items": [{"kind": "metric", "requirement": "F1", "section": "", "value": "",
+                                          "quote": f"The paper states that F1 is reported {n} times"}]})
+        return inner(messages)
+
+    model.script = reworded
+    ctx = context(stop_after="planning", max_reasks=3)
+    _plan(paper_file, ctx)
+    part3 = [c for c in model.calls if "requirements checklist, part 3" in str(c["messages"][-1].content)
+             or "none of the quotes is in the paper" in str(c["messages"][-1].content)]
+    assert len(part3) == 2  # the answer and one re-ask, not 1 + max_reasks
+    run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
+    settled = [e for e in run["errors"] if e["kind"] == "same_complaint"]
+    assert [(e["stage"], e["problem"]) for e in settled] == [
+        ("checklist_writer", "none of the quotes is in the paper: copy each quote word for word from the paper")]
+
+
 def test_the_checklist_can_be_switched_off(scripted, paper_file):
     _script, model, context = scripted
     ctx = context(stop_after="planning", checklist=False)

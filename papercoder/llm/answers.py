@@ -143,6 +143,7 @@ def ask(
     problem = "no answer"
     tries = 1 + max(0, ctx.max_reasks)
     previous: str | None = None
+    complaints: list[str] = []
     for attempt in range(tries):
         call = _Call(_sampling(stage_ctx, attempt), ws, node, file, attempt, schema, max_tokens, code)
         raw = _answer(call, convo)
@@ -162,11 +163,15 @@ def ask(
         repeated = text == previous and bool(text.strip())
         previous = text
         if schema is None or parsed is not None:
+            reply = Reply(text=text, parsed=parsed, finish_reason=finish, attempt=attempt,
+                          last=attempt >= tries - 1 or repeated)
             try:
-                value = parse(Reply(text=text, parsed=parsed, finish_reason=finish, attempt=attempt,
-                                    last=attempt >= tries - 1 or repeated))
+                value = _parse_or_settle(parse, reply, complaints, ws, node, file)
             except AnswerError as exc:
                 problem = str(exc)
+                complaints.append(problem)
+                if reply.last or complaints.count(problem) > 1:
+                    break
             else:
                 _emit({"event": "call_end", "node": node, "file": file, "ok": True})
                 return value
@@ -181,6 +186,25 @@ def ask(
     made = attempt + 1
     again = " (the last one repeated the one before)" if made < tries else ""
     raise _fail(ws, node, f"no usable answer after {made} tries{again}: {problem}", file, kind=UnusableAnswerError)
+
+
+def _parse_or_settle(parse: Callable[[Reply], T], reply: Reply, complaints: list[str], ws: Workspace, node: str,
+                     file: str | None) -> T:
+    """What ``parse`` makes of ``reply``; when it makes the complaint a re-ask already made, taken as the last try.
+
+    The same complaint after a re-ask means the model cannot fix it: another try costs a whole answer and brings
+    it a third time (seen on Semantic Self-Consistency: three checklist answers running with no quote from the
+    paper, 160 s for nothing). The parser then accepts what it can, as on a last try, and the settling is recorded.
+    """
+    try:
+        return parse(reply)
+    except AnswerError as exc:
+        if reply.last or str(exc) not in complaints:
+            raise
+        value = parse(replace(reply, last=True))
+        record_problem(ws, Problem(stage=node, file=file, kind="same_complaint", attempt=reply.attempt,
+                                   message=str(exc), action="not asked again: the answer is taken as a last try"))
+        return value
 
 
 def _sampling(ctx: RunContext, attempt: int) -> RunContext:
