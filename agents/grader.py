@@ -1,7 +1,8 @@
 """The rubric grader agent: one PaperBench "Code Development" requirement graded 0 or 1 with a justification.
 
 The grader reads the same paper-and-code view as the judge (its prefix is cached across leaves), or, when the
-repository does not fit the window, the files most relevant to the requirement. An unusable answer is re-asked;
+repository does not fit the window, the files its group of leaves needs most, laid out so that consecutive leaves
+share the longest prefix (:mod:`papercoder.eval.grading`). An unusable answer is re-asked;
 when none comes the leaf scores 0 and is marked ungraded, as PaperBench counts a failed grading.
 """
 
@@ -30,6 +31,13 @@ def max_tokens(ctx: RunContext) -> int:
     return 250 if ctx.for_stage("judge").is_local else 800
 
 
+def grader_messages(text: str, shown: dict[str, Any], leaf: dict[str, Any]) -> list[Any]:
+    """The grader's request for ``leaf``: the judges' system text, ``text`` (paper and code), the requirement last."""
+    request = fill("grader", requirement=" ".join(leaf["requirements"].split()),
+                   omitted_note=omitted_note(shown.get("left_out", [])))
+    return judge_messages({"text": text}, request)
+
+
 def grade_leaf(*, text: str, shown: dict[str, Any], leaf: dict[str, Any], ctx: RunContext,
                ws: Workspace) -> dict[str, Any]:
     """Grade one leaf: ``{"id", "score", "justification", "graded", "files"}``.
@@ -44,8 +52,6 @@ def grade_leaf(*, text: str, shown: dict[str, Any], leaf: dict[str, Any], ctx: R
     Raises:
         StageError: When the grader's endpoint fails.
     """
-    left_out = shown.get("left_out", [])
-    request = fill("grader", requirement=" ".join(leaf["requirements"].split()), omitted_note=omitted_note(left_out))
 
     def parse(reply: Reply) -> LeafGrade:
         grade = reply.parsed
@@ -57,7 +63,7 @@ def grade_leaf(*, text: str, shown: dict[str, Any], leaf: dict[str, Any], ctx: R
 
     try:
         grade = ask(ctx=replace(ctx, temperature=0.0), ws=ws, node="grader", file=leaf["id"], schema=LeafGrade,
-                    parse=parse, max_tokens=max_tokens(ctx), messages=judge_messages({"text": text}, request))
+                    parse=parse, max_tokens=max_tokens(ctx), messages=grader_messages(text, shown, leaf))
     except UnusableAnswerError as exc:
         return {"id": leaf["id"], "score": 0, "graded": False, "justification": f"ungraded: {exc.problem}",
                 "files": shown.get("files")}
@@ -69,7 +75,7 @@ def grader(task: dict[str, Any], runtime: Runtime[RunContext]) -> dict[str, Any]
     """One rubric leaf (``task["leaf"]``) graded, kept in ``artifacts/grades/ID.json``."""
     ws = workspace_of(task)
     leaf = task["leaf"]
-    text, shown = leaf_view(load_view(task["out_dir"]), Path(task["repo"]), leaf["requirements"])
+    text, shown = leaf_view(load_view(task["out_dir"]), Path(task["repo"]), leaf)
     result = grade_leaf(text=text, shown=shown, leaf=leaf, ctx=context_of(runtime), ws=ws)
     ws.write_artifact(f"grades/{leaf['id']}.json", result)
     return {"grades": {leaf["id"]: result}}

@@ -131,23 +131,30 @@ class _LuceneBM25(BM25Okapi):
         self.avgdl = self.avgdl or 1.0  # every file without words: scores 0, not NaN
 
 
-def rank_for_requirement(requirement: str, files: list[RepoFile]) -> list[tuple[str, float]]:
+def rank_for_requirement(requirement: str, files: list[RepoFile], *, distinct: bool = True) -> list[tuple[str, float]]:
     """Files ranked by BM25 relevance to ``requirement`` (highest first; ties by path).
 
-    Each distinct word of the requirement counts once; a file matching none of them scores 0.
+    Each distinct word of the requirement counts once (``distinct=False``: as often as it occurs, for the
+    requirements of several leaves joined, where a word most of them use matters most); a file matching none of
+    them scores 0.
     """
     if not files:
         return []
     index = _LuceneBM25([_words(f.path + " " + f.text) for f in files], k1=1.2, b=0.75)
-    scores = index.get_scores(list(dict.fromkeys(_words(requirement))))
+    words = _words(requirement)
+    scores = index.get_scores(list(dict.fromkeys(words)) if distinct else words)
     return sorted(((f.path, round(float(s), 4)) for f, s in zip(files, scores, strict=True)),
                   key=lambda ps: (-ps[1], ps[0]))
 
 
-def select_for_requirement(requirement: str, files: list[RepoFile], budget: int) -> Selection:
-    """Whole files most relevant to ``requirement`` within ``budget`` tokens (BM25 order)."""
+def select_for_requirement(requirement: str, files: list[RepoFile], budget: int, *,
+                           distinct: bool = True) -> Selection:
+    """Whole files most relevant to ``requirement`` within ``budget`` tokens, in BM25 order.
+
+    ``distinct``: as for :func:`rank_for_requirement`.
+    """
     by_path = {f.path: f for f in files}
-    ranked = [by_path[p] for p, score in rank_for_requirement(requirement, files) if score > 0]
+    ranked = [by_path[p] for p, score in rank_for_requirement(requirement, files, distinct=distinct) if score > 0]
     chosen, _ = _fill(ranked, budget)
     left = [f.path for f in files if f not in chosen]
     return Selection(chosen, left, f"BM25 of the requirement over identifiers, comments and strings; whole files "

@@ -16,8 +16,10 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from papercoder.context import RunContext
+from papercoder.eval.files import repo_files
+from papercoder.eval.grading import plan_grading
 from papercoder.eval.metrics import checklist_coverage, run_folder_of, static_metrics
-from papercoder.eval.rubric import code_dev_leaves, load_rubric, score_tree
+from papercoder.eval.rubric import code_dev_leaves, leaf_parents, load_rubric, score_tree
 from papercoder.eval.state import EvalState
 from papercoder.eval.view import build_view
 from papercoder.llm.models import model_label
@@ -56,9 +58,17 @@ def prepare(state: EvalState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     leaves: list[dict[str, Any]] = []
     if state.get("rubric"):
-        leaves = [{"id": leaf.id, "requirements": leaf.requirements}
-                  for leaf in code_dev_leaves(load_rubric(state["rubric"]))]
+        tree = load_rubric(state["rubric"])
+        parents = leaf_parents(tree)
+        leaves = [{"id": leaf.id, "requirements": leaf.requirements, "parent": parents.get(leaf.id, tree.id)}
+                  for leaf in code_dev_leaves(tree)]
     view = build_view(paper=state["paper"], repo=repo, window=ctx.effective_judge_window(), reference=reference)
+    if leaves and view["info"]["repo"]["left_out"]:
+        view["grading"] = plan_grading(leaves, repo_files(repo), view["info"]["repo_budget"],
+                                       view["info"]["repo"]["files"])
+        place = {leaf_id: n for n, leaf_id in enumerate(view["grading"]["order"])}
+        leaves.sort(key=lambda leaf: place[leaf["id"]])  # graded in this order: the longest shared prefixes
+        view["info"]["grading"] = {k: view["grading"][k] for k in ("groups", "rule")}
     ws = Workspace(out)
     ws.write_artifact(VIEW_FILE, view)
     ws.update_run(status="running", kind="evaluation", repo=str(repo), paper=state["paper"],

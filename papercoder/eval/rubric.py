@@ -52,6 +52,17 @@ def code_dev_leaves(node: RubricNode) -> list[RubricNode]:
     return [leaf for child in node.sub_tasks for leaf in code_dev_leaves(child)]
 
 
+def leaf_parents(node: RubricNode) -> dict[str, str]:
+    """Each leaf's parent id (the root's children have the root as parent)."""
+    out: dict[str, str] = {}
+    for child in node.sub_tasks:
+        if child.sub_tasks:
+            out.update(leaf_parents(child))
+        else:
+            out[child.id] = node.id
+    return out
+
+
 def score_tree(node: RubricNode, grades: dict[str, int]) -> dict[str, Any] | None:
     """The graded Code-Dev tree: each node with its score; None when the node holds no Code-Dev leaf.
 

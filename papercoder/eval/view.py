@@ -52,17 +52,25 @@ def build_view(*, paper: str, repo: Path, window: int, reference: Path | None = 
     return {"text": "\n\n".join(parts), "paper_md": paper_md, "info": record}
 
 
-def leaf_view(view: dict[str, Any], repo: Path, requirement: str) -> tuple[str, dict[str, Any]]:
-    """The text a grader reads for one requirement, and what it holds.
+def leaf_view(view: dict[str, Any], repo: Path, leaf: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The text a grader reads for one rubric leaf (``id``, ``requirements``), and what it holds.
 
     When the whole repository fit the window the shared view is used as is (its prefix is cached); otherwise
-    the files most relevant to the requirement are chosen (BM25), after the same paper.
+    the files the grading plan gives the leaf's group (see :mod:`papercoder.eval.grading`), in the plan's order,
+    after the same paper; a leaf the plan lacks (a view written before plans) gets the files most relevant to
+    its own requirement (BM25).
     """
     info = view["info"]
     if not info["repo"]["left_out"]:
         return view["text"], {"files": "all", "rule": "the whole repository fits the window", "left_out": []}
     files = repo_files(repo)
-    chosen: Selection = select_for_requirement(requirement, files, info["repo_budget"])
+    plan = view.get("grading") or {}
+    if leaf["id"] in plan.get("leaf_files", {}):
+        by_path = {f.path: f for f in files}
+        shown = [by_path[p] for p in plan["leaf_files"][leaf["id"]] if p in by_path]
+        chosen = Selection(shown, [f.path for f in files if f not in shown], plan["rule"])
+    else:
+        chosen = select_for_requirement(leaf["requirements"], files, info["repo_budget"])
     text = f"## The paper\n\n{view['paper_md'].strip()}\n\n" + render(chosen.files, "repository to evaluate")
     return text, {"files": [f.path for f in chosen.files], "rule": chosen.rule, "left_out": chosen.left_out}
 
