@@ -36,9 +36,10 @@ from papercoder.agents.grader import grader_messages  # noqa: E402
 
 from papercoder.eval.files import repo_files  # noqa: E402
 from papercoder.eval.grading import plan_grading  # noqa: E402
-from papercoder.eval.rubric import code_dev_leaves, leaf_parents, load_rubric  # noqa: E402
+from papercoder.eval.rubric import RubricError, code_dev_leaves, leaf_parents, load_rubric  # noqa: E402
 from papercoder.eval.view import build_view, leaf_view  # noqa: E402
 from papercoder.llm.tokens import count_tokens  # noqa: E402
+from papercoder.paper import PaperReadError  # noqa: E402
 
 
 def requests(view: dict[str, Any], repo: Path, leaves: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
@@ -96,7 +97,12 @@ def main() -> None:
     parser.add_argument("--output", type=int, default=48, help="output tokens per grade")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    result = measure(args)
+    if not args.repo.is_dir():
+        sys.exit(f"error (grading benchmark): {args.repo}: the repository is not a folder")
+    try:
+        result = measure(args)
+    except (RubricError, PaperReadError) as exc:
+        sys.exit(f"error (grading benchmark): {exc}")
     print(f"{result['repo']}: {result['files']} files, {result['leaves']} leaves, window {result['window']}"
           f"{' (the whole repository fits)' if result['fits'] else ''}")
     print("| layout | selections | prompt tokens/leaf | processed tokens/leaf | processed total | est. s/leaf |")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from argparse import Namespace
+from pathlib import Path
 
 from papercoder.cli.evaluate import evaluate
 from papercoder.context import RunContext
@@ -67,7 +69,8 @@ def _prefill(prompts: list[str]) -> int:
     return done
 
 
-def test_an_evaluation_larger_than_the_window_grades_leaves_with_shared_prefixes(tmp_path):
+def _repo_and_rubric(tmp_path: Path) -> tuple[Path, Path]:
+    """Six files, more than a 4,000-token window holds; 18 leaves under three parents, each naming one more file."""
     repo = tmp_path / "repo"
     repo.mkdir()
     for path, words in TOPICS.items():
@@ -84,11 +87,16 @@ def test_an_evaluation_larger_than_the_window_grades_leaves_with_shared_prefixes
         {"id": p, "requirements": p, "weight": 1, "sub_tasks": [t for t in subtasks if t["id"].startswith(p)]}
         for p in ("enc", "opt", "att")]}
     (tmp_path / "rubric.json").write_text(json.dumps(rubric))
+    return repo, tmp_path / "rubric.json"
+
+
+def test_an_evaluation_larger_than_the_window_grades_leaves_with_shared_prefixes(tmp_path):
+    repo, rubric = _repo_and_rubric(tmp_path)
     with FakeOpenAI(_grade) as server:
         ctx = RunContext(model="judge-model", base_url=server.base_url, cache=False, max_retries=0, concurrency=1,
                          judge_window=4000)
         result = evaluate({"repo": str(repo), "paper": str(tmp_path / "paper.md"), "judge": False,
-                           "rubric": str(tmp_path / "rubric.json")}, ctx, tmp_path / "eval")
+                           "rubric": str(rubric)}, ctx, tmp_path / "eval")
     assert result["rubric"]["met"] == 18 and result["view"]["repo"]["left_out"]
     assert result["view"]["grading"]["groups"] == 3
     prompts = [b["messages"][-1]["content"] for b in server.bodies]
@@ -98,3 +106,20 @@ def test_an_evaluation_larger_than_the_window_grades_leaves_with_shared_prefixes
     grades = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "eval" / "artifacts" / "grades").glob("*.json")}
     assert grades["enc3"]["files"] == grades["enc0"]["files"] and "encoder.py" in grades["enc0"]["files"]
     assert _prefill(prompts) < 0.4 * sum(len(p) for p in prompts)
+
+
+def test_the_grading_benchmark_counts_less_prefill_for_the_grouped_layout(tmp_path):
+    import importlib.util
+
+    repo, rubric = _repo_and_rubric(tmp_path)
+    path = Path(__file__).parents[1] / "benchmarks" / "grading.py"
+    spec = importlib.util.spec_from_file_location("bench_grading", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    result = bench.measure(Namespace(repo=repo, paper=str(tmp_path / "paper.md"), rubric=rubric, window=4000,
+                                     prefill=40.0, decode=8.0, output=48))
+    per_leaf, grouped = result["per-leaf"], result["grouped"]
+    assert (result["leaves"], result["fits"]) == (18, False)
+    assert grouped["selections"] <= 3 < per_leaf["selections"]
+    assert grouped["processed_tokens_total"] < per_leaf["processed_tokens_total"] / 2
+    assert grouped["seconds_per_leaf_estimate"] < per_leaf["seconds_per_leaf_estimate"]
