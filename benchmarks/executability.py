@@ -13,6 +13,7 @@ repository:
 - files; modules importing in the runtime, and the smoke run, before and after repair; repair rounds;
 - cross-module imports of names no repository file defines (``undefined_name``), names used where nothing defines
   them (pyflakes, ``name_error``), config keys read that config.yaml lacks (``config_key``);
+- re-asks (a call asked again for an unusable answer): how many, per call, and their causes by stage;
 - minutes: the whole run, the model's time by stage (generation: planning, analysis, coding; repair: the
   debugger), the execution checks while writing and in verification, and installing runtimes (apart).
 
@@ -73,7 +74,21 @@ def figures(out: Path, wall: float) -> dict[str, Any]:
                                   - (ver.get("install_seconds") or 0.0)),
         "install_minutes": _minutes((checks.get("install_seconds") or 0.0) + (ver.get("install_seconds") or 0.0)),
         "problems": summary.get("problems"), "calls": (run.get("totals") or {}).get("calls"),
+        **reasks(run),
     }
+
+
+def reasks(run: dict[str, Any]) -> dict[str, Any]:
+    """Re-asks (a call asked again for an unusable answer) per call, and their causes by stage.
+
+    A cause is the stage and the complaint's first clause (``coder: it imports a name that does not exist``).
+    """
+    asked = [e for e in run.get("errors", []) if e.get("kind") == "reask"]
+    causes = Counter(f"{e.get('stage')}: {str(e.get('problem', '')).split(':')[0].strip()[:80]}" for e in asked)
+    calls = len(run.get("calls", [])) or (run.get("totals") or {}).get("calls") or 0
+    return {"reasks": len(asked), "reasks_per_call": round(len(asked) / calls, 2) if calls else None,
+            "reask_causes": dict(causes.most_common()),
+            "settled": sum(e.get("kind") == "same_complaint" for e in run.get("errors", []))}
 
 
 def _name(paper: Path) -> str:
@@ -96,7 +111,8 @@ def run_one(paper: Path, out: Path, args: argparse.Namespace) -> dict[str, Any]:
 COLUMNS = [("paper", "paper"), ("status", "status"), ("files", "python_files"), ("import before", "importing_before"),
            ("import after", "importing_after"), ("modules", "modules"), ("smoke before", "smoke_before"),
            ("smoke after", "smoke_after"), ("rounds", "repair_rounds"), ("undef. imports", "undefined_imports"),
-           ("undef. names", "undefined_names"), ("missing keys", "missing_config_keys"), ("min", "minutes"),
+           ("undef. names", "undefined_names"), ("missing keys", "missing_config_keys"), ("re-asks", "reasks"),
+           ("re-asks/call", "reasks_per_call"), ("min", "minutes"),
            ("gen. min", "generation_minutes"), ("check min", "check_minutes"), ("repair min", "repair_minutes"),
            ("install min", "install_minutes")]
 

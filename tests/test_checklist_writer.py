@@ -283,3 +283,21 @@ def test_an_answer_cut_off_at_the_token_limit_keeps_its_complete_items_without_a
     assert [i["requirement"] for i in data["items"] if i["kind"] == "metric"] == ["Accuracy on a 20% test split"]
     run = json.loads((Path(ctx.out_dir) / "run.json").read_text())
     assert not [e for e in run.get("errors", []) if e["stage"] == "checklist_writer" and e["kind"] == "reask"]
+
+
+def test_the_executability_benchmark_counts_reasks_by_cause(scripted, paper_file):
+    import importlib.util
+
+    script, model, context = scripted
+    script.checklist[3] = [("metric", "F1 score", "We report the F1 score on the test set", "")]
+    ctx = context(stop_after="planning")
+    _plan(paper_file, ctx)
+    path = Path(__file__).parents[1] / "benchmarks" / "executability.py"
+    spec = importlib.util.spec_from_file_location("bench_executability", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    row = bench.figures(Path(ctx.out_dir), 1.0)
+    assert row["reasks"] == 1 and row["settled"] == 0
+    assert row["reask_causes"] == {"checklist_writer: none of the quotes is in the paper": 1}
+    assert row["reasks_per_call"] == round(1 / len(model.calls), 2)
+    assert "| re-asks |" in bench.table([{"paper": "x/paper.pdf", **row}])
