@@ -13,6 +13,7 @@ repository:
 - files; modules importing in the runtime, and the smoke run, before and after repair; repair rounds;
 - cross-module imports of names no repository file defines (``undefined_name``), names used where nothing defines
   them (pyflakes, ``name_error``), config keys read that config.yaml lacks (``config_key``);
+- the model's prefill and decode speeds that best explain the calls' seconds (minutes compare only at equal speeds);
 - re-asks (a call asked again for an unusable answer): how many, per call, and their causes by stage;
 - minutes: the whole run, the model's time by stage (generation: planning, analysis, coding; repair: the
   debugger), the execution checks while writing and in verification, and installing runtimes (apart).
@@ -74,8 +75,30 @@ def figures(out: Path, wall: float) -> dict[str, Any]:
                                   - (ver.get("install_seconds") or 0.0)),
         "install_minutes": _minutes((checks.get("install_seconds") or 0.0) + (ver.get("install_seconds") or 0.0)),
         "problems": summary.get("problems"), "calls": (run.get("totals") or {}).get("calls"),
-        **reasks(run),
+        **reasks(run), **model_speed(run),
     }
+
+
+def model_speed(run: dict[str, Any]) -> dict[str, float | None]:
+    """The model's prefill and decode speeds (tokens/s) that best explain the calls' seconds.
+
+    Least squares over the run's calls of ``seconds = processed / prefill + output / decode``, where processed
+    is the prompt tokens not served from the cache. It tells whether a run's minutes compare with another's:
+    the same commit runs 3-4x slower on a machine that decodes at 2.4 tokens/s instead of 8.
+    """
+    rows = [(max(0, (c.get("input_tokens") or 0) - (c.get("cached_input_tokens") or 0)), c.get("output_tokens") or 0,
+             c.get("seconds") or 0.0) for c in run.get("calls", []) if not c.get("cache_hit")]
+    sxx = sum(x * x for x, _, _ in rows)
+    syy = sum(y * y for _, y, _ in rows)
+    sxy = sum(x * y for x, y, _ in rows)
+    sxt = sum(x * t for x, _, t in rows)
+    syt = sum(y * t for _, y, t in rows)
+    det = sxx * syy - sxy * sxy
+    if not rows or det <= 0:
+        return {"prefill_tok_s": None, "decode_tok_s": None}
+    per_in, per_out = (sxt * syy - syt * sxy) / det, (syt * sxx - sxt * sxy) / det
+    return {"prefill_tok_s": round(1 / per_in, 1) if per_in > 0 else None,
+            "decode_tok_s": round(1 / per_out, 1) if per_out > 0 else None}
 
 
 def reasks(run: dict[str, Any]) -> dict[str, Any]:
@@ -112,7 +135,8 @@ COLUMNS = [("paper", "paper"), ("status", "status"), ("files", "python_files"), 
            ("import after", "importing_after"), ("modules", "modules"), ("smoke before", "smoke_before"),
            ("smoke after", "smoke_after"), ("rounds", "repair_rounds"), ("undef. imports", "undefined_imports"),
            ("undef. names", "undefined_names"), ("missing keys", "missing_config_keys"), ("re-asks", "reasks"),
-           ("re-asks/call", "reasks_per_call"), ("min", "minutes"),
+           ("re-asks/call", "reasks_per_call"), ("prefill tok/s", "prefill_tok_s"), ("decode tok/s", "decode_tok_s"),
+           ("min", "minutes"),
            ("gen. min", "generation_minutes"), ("check min", "check_minutes"), ("repair min", "repair_minutes"),
            ("install min", "install_minutes")]
 
