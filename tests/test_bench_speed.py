@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from tests.conftest import load_benchmark
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_executability", Path(__file__).parents[1] / "benchmarks" / "executability.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
+    return load_benchmark("executability")
 
 
 def _call(processed: int, cached: int, out: int, prefill: float, decode: float, **kw) -> dict:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from papercoder import build_graph
+from tests.conftest import load_benchmark
 
 
 def _plan(paper_file, ctx) -> dict:
@@ -199,17 +200,12 @@ def test_no_part_calls_when_the_planner_read_the_whole_paper(scripted, paper_fil
 
 
 def test_the_checklist_benchmark_reads_a_finished_run(scripted, paper_file):
-    import importlib.util
-
     script, _model, context = scripted
     script.assignments = {"model.py": ["R1", "R2"], "data.py": ["R5"], "train.py": ["R3", "R4", "R6"]}
     script.unmarked = {"data.py"}
     ctx = context()
     _plan(paper_file, ctx)
-    spec = importlib.util.spec_from_file_location("bench_checklist",
-                                                  Path(__file__).parents[1] / "benchmarks" / "checklist.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("checklist")
     row = bench.figures(Path(ctx.out_dir))
     assert (row["items"], row["traced_before"], row["traced_after"], row["total"]) == (6, 5, 6, 6)
     assert row["sent_back"] == ["data.py"] and row["unmarked_values"] == 0
@@ -286,16 +282,11 @@ def test_an_answer_cut_off_at_the_token_limit_keeps_its_complete_items_without_a
 
 
 def test_the_executability_benchmark_counts_reasks_by_cause(scripted, paper_file):
-    import importlib.util
-
     script, model, context = scripted
     script.checklist[3] = [("metric", "F1 score", "We report the F1 score on the test set", "")]
     ctx = context(stop_after="planning")
     _plan(paper_file, ctx)
-    path = Path(__file__).parents[1] / "benchmarks" / "executability.py"
-    spec = importlib.util.spec_from_file_location("bench_executability", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("executability")
     row = bench.figures(Path(ctx.out_dir), 1.0)
     assert row["reasks"] == 1 and row["settled"] == 0
     assert row["reask_causes"] == {"checklist_writer: none of the quotes is in the paper": 1}

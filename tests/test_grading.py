@@ -11,7 +11,7 @@ from papercoder.cli.evaluate import evaluate
 from papercoder.context import RunContext
 from papercoder.eval.files import RepoFile
 from papercoder.eval.grading import leaf_groups, plan_grading
-from tests.conftest import PAPER
+from tests.conftest import PAPER, load_benchmark
 from tests.fake_openai import FakeOpenAI
 
 TOPICS = {"encoder.py": "encoder layer stack", "attention.py": "multi head attention softmax",
@@ -109,13 +109,8 @@ def test_an_evaluation_larger_than_the_window_grades_leaves_with_shared_prefixes
 
 
 def test_the_grading_benchmark_counts_less_prefill_for_the_grouped_layout(tmp_path):
-    import importlib.util
-
     repo, rubric = _repo_and_rubric(tmp_path)
-    path = Path(__file__).parents[1] / "benchmarks" / "grading.py"
-    spec = importlib.util.spec_from_file_location("bench_grading", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_benchmark("grading")
     result = bench.measure(Namespace(repo=repo, paper=str(tmp_path / "paper.md"), rubric=rubric, window=4000,
                                      prefill=40.0, decode=8.0, output=48))
     per_leaf, grouped = result["per-leaf"], result["grouped"]
