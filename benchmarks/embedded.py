@@ -8,7 +8,9 @@ Default papers: the project's example (examples/smoothmix.md), ``../shared/paper
 ``../shared/papers/semantic-self-consistency/paper.pdf``. Each is one ``papercoder run --model local
 --no-cache`` (nothing served from the response cache). Reported per paper: wall time, calls, prompt tokens
 sent, the tokens llama.cpp served from its KV cache (``cached_tokens`` of its usage figures) and the tokens it
-processed, output tokens, calls sent again after a client timeout, files and lines written, status.
+processed, output tokens, calls sent again after a client timeout, files and lines written, status; re-asks and
+their causes, the model's prefill and decode speeds, and per stage its calls, processed and output tokens and
+decode speed (:mod:`papercoder.runstats`).
 
 Reference figures (the original PaperCoder scripts on the Transformer LaTeX, same machine and model): 56 min,
 208,641 prompt tokens in 16 calls (80% from llama.cpp's cache), two calls sent twice after the client's 600 s
@@ -29,9 +31,12 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "papers"
 DEFAULT = [ROOT / "examples" / "smoothmix.md", SHARED / "transformer" / "paper.tex",
            SHARED / "semantic-self-consistency" / "paper.pdf"]
+
+from papercoder.runstats import model_speed, per_stage, reasks  # noqa: E402
 
 
 def figures(out: Path, seconds: float) -> dict[str, Any]:
@@ -57,7 +62,7 @@ def figures(out: Path, seconds: float) -> dict[str, Any]:
             "verify_repair_minutes": round((sum(ver.get("verify_seconds") or [])
                                             + sum(c.get("seconds", 0) for c in calls if c.get("node") == "debugger"))
                                            / 60, 1) if ver else None,
-            "executability": ver or None}
+            "executability": ver or None, **reasks(run), **model_speed(run), "stages": per_stage(run)}
 
 
 def main() -> None:

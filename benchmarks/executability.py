@@ -39,6 +39,7 @@ SHARED = ROOT.parent / "shared" / "papers"
 DEFAULT = [SHARED / "semantic-self-consistency" / "paper.pdf", SHARED / "transformer" / "paper.tex",
            SHARED / "what-will-my-model-forget" / "paper.pdf", SHARED / "bridging-data-gaps" / "paper.pdf"]
 
+from papercoder.runstats import model_speed, reasks  # noqa: E402
 from papercoder.verify import check_repo  # noqa: E402
 
 
@@ -77,41 +78,6 @@ def figures(out: Path, wall: float) -> dict[str, Any]:
         "problems": summary.get("problems"), "calls": (run.get("totals") or {}).get("calls"),
         **reasks(run), **model_speed(run),
     }
-
-
-def model_speed(run: dict[str, Any]) -> dict[str, float | None]:
-    """The model's prefill and decode speeds (tokens/s) that best explain the calls' seconds.
-
-    Least squares over the run's calls of ``seconds = processed / prefill + output / decode``, where processed
-    is the prompt tokens not served from the cache. It tells whether a run's minutes compare with another's:
-    the same commit runs 3-4x slower on a machine that decodes at 2.4 tokens/s instead of 8.
-    """
-    rows = [(max(0, (c.get("input_tokens") or 0) - (c.get("cached_input_tokens") or 0)), c.get("output_tokens") or 0,
-             c.get("seconds") or 0.0) for c in run.get("calls", []) if not c.get("cache_hit")]
-    sxx = sum(x * x for x, _, _ in rows)
-    syy = sum(y * y for _, y, _ in rows)
-    sxy = sum(x * y for x, y, _ in rows)
-    sxt = sum(x * t for x, _, t in rows)
-    syt = sum(y * t for _, y, t in rows)
-    det = sxx * syy - sxy * sxy
-    if not rows or det <= 0:
-        return {"prefill_tok_s": None, "decode_tok_s": None}
-    per_in, per_out = (sxt * syy - syt * sxy) / det, (syt * sxx - sxt * sxy) / det
-    return {"prefill_tok_s": round(1 / per_in, 1) if per_in > 0 else None,
-            "decode_tok_s": round(1 / per_out, 1) if per_out > 0 else None}
-
-
-def reasks(run: dict[str, Any]) -> dict[str, Any]:
-    """Re-asks (a call asked again for an unusable answer) per call, and their causes by stage.
-
-    A cause is the stage and the complaint's first clause (``coder: it imports a name that does not exist``).
-    """
-    asked = [e for e in run.get("errors", []) if e.get("kind") == "reask"]
-    causes = Counter(f"{e.get('stage')}: {str(e.get('problem', '')).split(':')[0].strip()[:80]}" for e in asked)
-    calls = len(run.get("calls", [])) or (run.get("totals") or {}).get("calls") or 0
-    return {"reasks": len(asked), "reasks_per_call": round(len(asked) / calls, 2) if calls else None,
-            "reask_causes": dict(causes.most_common()),
-            "settled": sum(e.get("kind") == "same_complaint" for e in run.get("errors", []))}
 
 
 def _name(paper: Path) -> str:
