@@ -16,7 +16,6 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
-
 def load_benchmark(name: str) -> ModuleType:
     """``benchmarks/NAME.py`` as a module (the benchmarks are scripts, not a package)."""
     path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
