@@ -17,6 +17,7 @@ NODE_STAGE = {"planner": "planning", "architect": "planning", "logic_designer": 
               "coder": "coding", "debugger": "coding", "judge": "judge", "grader": "judge",
               "checklist_writer": "planning", "checklist_matcher": "judge", "coder_items": "coding",
               "coder_run": "coding"}
+SPECULATIVE = ("off", "ngram_simple", "ngram_map_k", "ngram_mod")
 
 
 @dataclass(kw_only=True)
@@ -207,6 +208,19 @@ class RunContext:
     prices_path: str = field(
         default="", metadata={"description": "YAML price table merged over the shipped one ('' = only the shipped).",
                               "commands": ("run",), "cli": "--prices"}
+    )
+    speculative: str = field(
+        default="off",
+        metadata={"description": "Draft-free speculative decoding of the embedded model (llama.cpp n-gram lookup "
+                  "over the prompt and the text so far): off, ngram_simple, ngram_map_k or ngram_mod.",
+                  "commands": ("run", "batch", "resume"), "choices": SPECULATIVE,
+                  "help": "Speculative decoding of the embedded model: off, ngram_simple, ngram_map_k, ngram_mod."},
+    )
+    request_log: str = field(
+        default="",
+        metadata={"description": "Append each model request (messages, settings) and its answer to this JSONL "
+                  "file, to replay them later (benchmarks/speculative.py); '' = none.",
+                  "commands": ("run", "resume")},
     )
 
     @property

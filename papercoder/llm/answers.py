@@ -27,6 +27,7 @@ from papercoder.llm.cost import call_cost, price_of
 from papercoder.llm.errors import AnswerError, StageError, UnusableAnswerError
 from papercoder.llm.jsonparse import JSONAnswerError, parse_as, schema_instructions
 from papercoder.llm.models import build_chat_model, endpoint_label, is_reasoning_model, model_label, request_settings
+from papercoder.llm.requestlog import log_request
 from papercoder.llm.retry import call_with_retries
 from papercoder.llm.tokens import count_tokens
 from papercoder.problems import Problem, record_problem
@@ -255,7 +256,7 @@ def _answer(call: _Call, convo: list[BaseMessage]) -> AIMessage:
     key = ResponseCache.key(request, settings) if cache is not None else ""
     started = time.monotonic()
     if cache is not None and (hit := cache.lookup(key)) is not None:
-        _record(call, request, hit, started, cache_hit=True)
+        log_request(ctx.request_log, _record(call, request, hit, started, cache_hit=True), request, settings, hit)
         return hit
     model = build_chat_model(ctx, max_tokens=call.max_tokens, code=call.code)
     budget = _budget(call)
@@ -303,6 +304,7 @@ def _answer(call: _Call, convo: list[BaseMessage]) -> AIMessage:
     if not isinstance(raw, AIMessage):
         raw = AIMessage(content=str(getattr(raw, "content", raw)))
     record = _record(call, request, raw, started, retries=retries)
+    log_request(ctx.request_log, record, request, settings, raw)
     budget.settle(reservation, tokens=record["input_tokens"] + record["output_tokens"],
                   cost=record.get("cost_usd") or 0.0)
     if cache is not None:

@@ -17,6 +17,7 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -97,18 +98,33 @@ def ensure_model() -> Path:
     return assemble(part_paths(), model_dir() / MODEL_FILE)
 
 
+def speculative_type(xlc: Any, name: str) -> Any:
+    """llama.cpp's speculative-decoding type named ``name`` (``ngram_simple``, ``ngram_map_k``, ``ngram_mod``).
+
+    Raises:
+        EmbeddedModelError: For a name this llama.cpp build does not have.
+
+    """
+    member = getattr(xlc.common_speculative_type, f"COMMON_SPECULATIVE_TYPE_{name.upper()}", None)
+    if member is None or not name.startswith("ngram_"):
+        raise EmbeddedModelError(f"speculative: {name!r} is not a draft-free n-gram type of this llama.cpp build "
+                                 "(off, ngram_simple, ngram_map_k, ngram_mod)")
+    return member
+
+
 class EmbeddedServer:
     """llama.cpp's server (``xllamacpp.Server``) in this process, on a free loopback port."""
 
     _shared: EmbeddedServer | None = None
     _lock = threading.Lock()
 
-    def __init__(self, model_path: Path, *, n_ctx: int = 32768, n_parallel: int = 1, threads: int = 0):
+    def __init__(self, model_path: Path, *, n_ctx: int = 32768, n_parallel: int = 1, threads: int = 0,
+                 speculative: str = "off"):
         try:
             import xllamacpp as xlc
         except ImportError as exc:
             raise EmbeddedModelError(f"the embedded model needs the xllamacpp package: {INSTALL_HINT}") from exc
-        self.n_ctx = n_ctx
+        self.n_ctx, self.speculative = n_ctx, speculative
         params = xlc.CommonParams()
         params.model.path = str(model_path)
         params.model_alias = {"local"}
@@ -123,6 +139,8 @@ class EmbeddedServer:
         params.timeout_write = 7200
         params.verbosity = 1  # errors only
         params.endpoint_metrics = True  # /metrics: llama.cpp's own token counters, to check accounting against
+        if speculative != "off":
+            params.speculative.types = [speculative_type(xlc, speculative)]
         try:
             self._server = xlc.Server(params)  # loads the model, then listens
         except RuntimeError as exc:
@@ -159,13 +177,13 @@ class EmbeddedServer:
         return out
 
     @classmethod
-    def shared(cls, *, n_ctx: int = 32768, n_parallel: int = 1) -> EmbeddedServer:
-        """The process-wide server, started on first use."""
+    def shared(cls, *, n_ctx: int = 32768, n_parallel: int = 1, speculative: str = "off") -> EmbeddedServer:
+        """The process-wide server, started on first use (and again when its settings change)."""
         with cls._lock:
-            if cls._shared is None or cls._shared.n_ctx != n_ctx:
+            if cls._shared is None or (cls._shared.n_ctx, cls._shared.speculative) != (n_ctx, speculative):
                 if cls._shared is not None:
                     cls._shared.stop()
-                cls._shared = cls(ensure_model(), n_ctx=n_ctx, n_parallel=n_parallel)
+                cls._shared = cls(ensure_model(), n_ctx=n_ctx, n_parallel=n_parallel, speculative=speculative)
                 atexit.register(cls.stop_shared)
             return cls._shared
 

@@ -90,7 +90,7 @@ def build_chat_model(ctx: RunContext, *, max_tokens: int, code: bool = False) ->
     if ctx.is_local:
         from papercoder.llm.embedded import EmbeddedServer
 
-        server = EmbeddedServer.shared(n_ctx=ctx.n_ctx, n_parallel=1)
+        server = EmbeddedServer.shared(n_ctx=ctx.n_ctx, n_parallel=1, speculative=ctx.speculative)
         return ChatOpenAI(model="local", base_url=server.base_url, api_key="local", **common)
     if spec.startswith("openai:"):
         key = os.environ.get(ctx.api_key_env or "OPENAI_API_KEY")
