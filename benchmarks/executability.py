@@ -18,7 +18,8 @@ repository:
 - minutes: the whole run, the model's time by stage (generation: planning, analysis, coding; repair: the
   debugger), the execution checks while writing and in verification, and installing runtimes (apart).
 
-A summary table goes to stdout (and ``--md``), every figure to ``--json``.
+A summary table goes to stdout (and ``--md``), every figure to ``--json``. Each run's model requests go to
+``<work>/<paper>.requests.jsonl`` (``benchmarks/speculative.py`` replays them).
 """
 
 from __future__ import annotations
@@ -86,8 +87,10 @@ def _name(paper: Path) -> str:
 
 def run_one(paper: Path, out: Path, args: argparse.Namespace) -> dict[str, Any]:
     """One ``papercoder run`` of ``paper`` into ``out``; its figures."""
+    log = out.parent / f"{out.name}.requests.jsonl"  # the run's requests, for benchmarks/speculative.py
+    log.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "papercoder.cli", "run", str(paper), "--out", str(out), "--model", args.model,
-           "--no-cache", *(["--base-url", args.base_url] if args.base_url else []),
+           "--no-cache", "--request-log", str(log), *(["--base-url", args.base_url] if args.base_url else []),
            *(["--max-files", str(args.max_files)] if args.max_files else []),
            *(["--no-install"] if args.no_install else [])]
     started = time.monotonic()
