@@ -35,6 +35,11 @@ def make_parser(path: str, config: dict[str, Any], files: list[str], warnings: l
         if len(text) < 60:
             raise AnswerError("the spec is empty or too short; describe every class and function of the file")
         unknown = configkeys.unknown_in_spec(text, config, exclude=files)
+        text, renamed = configkeys.rename_synonyms_in_spec(text, unknown, config)
+        warnings.extend(Problem(stage="analyst", file=path, kind="config_key_renamed", message=r,
+                                action="renamed to the section's name for it, no re-ask") for r in renamed)
+        if renamed:
+            unknown = configkeys.unknown_in_spec(text, config, exclude=files)
         if unknown and not complained[0] and not reply.last:
             complained[0] = True
             keys = ", ".join(configkeys.flat_keys(config)[:60])

@@ -97,3 +97,40 @@ def test_the_coder_is_not_asked_again_for_a_key_with_one_synonym(scripted, paper
     assert not [e for e in run["errors"] if e["kind"] == "reask" and e["file"] == "main.py"]
     assert any(e["kind"] == "autofix" and "training.learning_rate read as training.lr" in e["problem"]
                for e in run["errors"])
+
+
+def test_a_spec_naming_a_keys_synonym_gets_the_sections_one_name_for_it():
+    """Seen on the Transformer: an analyst named `training.learning_rate` where config.yaml has `training.lr`."""
+    config = configkeys.load("training:\n  lr: 0.1\n  num_epochs: 3\n  n_epochs: 4\n")
+    spec = "Reads `training.learning_rate` and `training.epochs`; sets `training.learning_rate` once."
+    keys = configkeys.unknown_in_spec(spec, config)
+    fixed, changes = configkeys.rename_synonyms_in_spec(spec, keys, config)
+    assert fixed == "Reads `training.lr` and `training.epochs`; sets `training.lr` once."
+    assert changes == ["training.learning_rate -> training.lr"]  # epochs: two synonyms, so no guess
+    assert configkeys.unknown_in_spec(fixed, config) == ["training.epochs"]
+
+
+def test_the_analyst_is_not_asked_again_for_a_key_with_one_synonym(scripted, paper_file):
+    import json
+    from pathlib import Path
+
+    from papercoder import build_graph
+
+    script, model, context = scripted
+    inner = script.__call__
+
+    def with_spec(messages):
+        if "implementation spec for one file: `model.py`" in str(messages[-1].content):
+            return "Builds the model and reads `training.learning_rate` for its optimiser. " * 2
+        return inner(messages)
+
+    model.script = with_spec
+    ctx = context()
+    build_graph().compile().invoke({"paper": str(paper_file)}, context=ctx)
+    out = Path(ctx.out_dir)
+    assert "`training.lr`" in (out / "artifacts/analysis/model.py.md").read_text()
+    run = json.loads((out / "run.json").read_text())
+    assert not [e for e in run["errors"] if e["kind"] == "reask" and e["file"] == "model.py"
+                and e["stage"] == "analyst"]
+    assert any(e["kind"] == "config_key_renamed" and "training.learning_rate -> training.lr" in e["problem"]
+               for e in run["errors"])
