@@ -45,6 +45,10 @@ class FakeOpenAI:
         self.completion_tokens = 0
         self.faults: dict[str, int] = {}
         self.bodies: list[dict[str, Any]] = []
+        self.stream_piece, self.stream_delay = 8, 0.0005
+        """Characters per streamed chunk, and the seconds between chunks (a client can stop a stream midway)."""
+        self.streams_cut: list[int] = []
+        """For each streamed answer the client stopped reading: the chunks it had been sent."""
         self._prefixes: set[str] = set()
         server = self
 
@@ -99,6 +103,11 @@ class FakeOpenAI:
             self.prompt_tokens += prompt
             self.cached_tokens += cached
             self.completion_tokens += completion
+        usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
+                 "prompt_tokens_details": {"cached_tokens": cached}}
+        if body.get("stream"):
+            self._stream(h, n, body, text, finish, usage)
+            return
         self._send(h, 200, {
             "id": f"chatcmpl-{n}", "object": "chat.completion", "created": int(time.time()),
             "model": body.get("model", "fake"),
@@ -107,6 +116,39 @@ class FakeOpenAI:
             "usage": {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion,
                       "prompt_tokens_details": {"cached_tokens": cached}},
         })
+
+    def _stream(self, h: BaseHTTPRequestHandler, n: int, body: dict[str, Any], text: str, finish: str,
+                usage: dict[str, Any]) -> None:
+        """The answer as server-sent events, a few characters per chunk, the usage last when asked for.
+
+        A client that closes the connection mid-answer is counted in ``streams_cut`` (and nothing more is sent).
+        """
+        def event(choices: list[dict[str, Any]], **extra: Any) -> bytes:
+            chunk = {"id": f"chatcmpl-{n}", "object": "chat.completion.chunk", "created": int(time.time()),
+                     "model": body.get("model", "fake"), "choices": choices, **extra}
+            return f"data: {json.dumps(chunk)}\n\n".encode()
+
+        h.send_response(200)
+        h.send_header("Content-Type", "text/event-stream")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        h.close_connection = True
+        pieces = [text[i:i + self.stream_piece] for i in range(0, len(text), self.stream_piece)]
+        events = [event([{"index": 0, "delta": {"role": "assistant", "content": p}, "finish_reason": None}])
+                  for p in pieces]
+        events.append(event([{"index": 0, "delta": {}, "finish_reason": finish}]))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            events.append(event([], usage=usage))
+        events.append(b"data: [DONE]\n\n")
+        for sent, raw in enumerate(events):
+            try:
+                h.wfile.write(raw)
+                h.wfile.flush()
+            except OSError:
+                with self.lock:
+                    self.streams_cut.append(sent)
+                return
+            time.sleep(self.stream_delay)
 
     def _cached(self, messages: list[dict[str, Any]]) -> int:
         """Tokens of the longest run of leading messages sent before (a provider's prompt cache)."""

@@ -26,6 +26,7 @@ from papercoder.llm.cache import ResponseCache
 from papercoder.llm.cost import call_cost, price_of
 from papercoder.llm.errors import AnswerError, StageError, UnusableAnswerError
 from papercoder.llm.jsonparse import JSONAnswerError, parse_as, schema_instructions
+from papercoder.llm.loops import stream_watched
 from papercoder.llm.models import build_chat_model, endpoint_label, is_reasoning_model, model_label, request_settings
 from papercoder.llm.requestlog import log_request
 from papercoder.llm.retry import call_with_retries
@@ -288,8 +289,8 @@ def _answer(call: _Call, convo: list[BaseMessage]) -> AIMessage:
         started = time.monotonic()  # a call's seconds are the model's, not the wait for a free slot
         _emit({"event": "call_start", "node": call.node, "file": call.file, "attempt": call.attempt})
         try:
-            raw = call_with_retries(lambda: _invoke(runnable, request), retries=max(0, local_retries),
-                                    on_retry=on_retry)
+            raw = call_with_retries(lambda: _invoke(runnable, request, watch=mode == "text" and call.code),
+                                    retries=max(0, local_retries), on_retry=on_retry)
         except Exception as exc:
             budget.settle(reservation, tokens=0, cost=0.0)
             if mode == "json_schema" and ctx.structured_output == "auto" and _refuses_json_schema(exc):
@@ -304,6 +305,10 @@ def _answer(call: _Call, convo: list[BaseMessage]) -> AIMessage:
     if not isinstance(raw, AIMessage):
         raw = AIMessage(content=str(getattr(raw, "content", raw)))
     record = _record(call, request, raw, started, retries=retries)
+    if loop := (raw.response_metadata or {}).get("loop"):
+        record_problem(call.ws, Problem(stage=call.node, file=call.file, kind="loop_stopped", attempt=call.attempt,
+                                        message=loop, action=f"answer stopped after {record['output_tokens']} "
+                                                             "tokens, handled as cut off"))
     log_request(ctx.request_log, record, request, settings, raw)
     budget.settle(reservation, tokens=record["input_tokens"] + record["output_tokens"],
                   cost=record.get("cost_usd") or 0.0)
@@ -312,13 +317,16 @@ def _answer(call: _Call, convo: list[BaseMessage]) -> AIMessage:
     return raw
 
 
-def _invoke(runnable: Any, request: list[BaseMessage]) -> AIMessage:
+def _invoke(runnable: Any, request: list[BaseMessage], *, watch: bool = False) -> AIMessage:
     """One request; an answer cut at the token limit (or filtered) comes back as a message, not an error.
 
     In JSON-schema mode the OpenAI SDK raises on such answers; they are answers like any other, re-asked by
-    :func:`ask` with the reason.
+    :func:`ask` with the reason. With ``watch`` (code answers) the answer is streamed and stopped at the first
+    degenerate loop (:mod:`papercoder.llm.loops`).
     """
     try:
+        if watch:
+            return stream_watched(runnable.stream(request))
         return runnable.invoke(request)
     except (openai.LengthFinishReasonError, openai.ContentFilterFinishReasonError) as exc:
         completion = getattr(exc, "completion", None)
