@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
 
 Script = Callable[[list[BaseMessage]], str]
@@ -48,6 +48,13 @@ class ScriptedChatModel(GenericFakeChatModel):
                         usage_metadata={"input_tokens": n_in, "output_tokens": max(1, len(text) // 4),
                                         "total_tokens": n_in + len(text) // 4})
         return ChatResult(generations=[ChatGeneration(message=msg)])
+
+    def _stream(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                **kwargs: Any) -> Any:
+        """The whole answer as one chunk, its finish reason and usage kept (the HTTP test server streams for real)."""
+        msg = self._generate(messages, stop, run_manager, **kwargs).generations[0].message
+        yield ChatGenerationChunk(message=AIMessageChunk(content=msg.content, response_metadata=msg.response_metadata,
+                                                         usage_metadata=msg.usage_metadata))
 
 
 def last_request(messages: list[BaseMessage]) -> str:
