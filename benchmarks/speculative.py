@@ -96,9 +96,10 @@ def replay(base_url: str, chosen: list[dict[str, Any]], setting: str) -> list[di
 
 def on_embedded(chosen: list[dict[str, Any]], setting: str) -> list[dict[str, Any]]:
     """Replay on a fresh embedded server with ``setting``, stopped afterwards."""
+    from papercoder.context import RunContext
     from papercoder.llm.embedded import EmbeddedServer, ensure_model
 
-    server = EmbeddedServer(ensure_model(), n_ctx=32768, speculative=setting)
+    server = EmbeddedServer(ensure_model(), n_ctx=RunContext().n_ctx, speculative=setting)  # a run's window
     try:
         return replay(server.base_url, chosen, setting)
     finally:
@@ -161,14 +162,21 @@ def main() -> None:
     if not chosen:
         sys.exit(f"speculative benchmark: no {args.nodes} requests in {args.requests}")
     rows: list[dict[str, Any]] = []
+    failed = ""
     for setting in ["server"] if args.base_url else settings:
-        rows += replay(args.base_url, chosen, setting) if args.base_url else on_embedded(chosen, setting)
-    groups = summary(rows)
+        try:
+            rows += replay(args.base_url, chosen, setting) if args.base_url else on_embedded(chosen, setting)
+        except (OSError, RuntimeError) as exc:  # no server, a refused request, a model that will not load
+            failed = f"speculative benchmark: setting {setting!r} failed: {type(exc).__name__}: {exc}"
+            break
+    groups = summary(rows)  # the settings replayed in full are reported even when a later one failed
     print(table(groups))
     if args.json:
         args.json.write_text(json.dumps({"groups": groups, "calls": rows}, indent=2))
     if args.md:
         args.md.write_text(table(groups) + "\n")
+    if failed:
+        sys.exit(failed)
 
 
 if __name__ == "__main__":

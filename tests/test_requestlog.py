@@ -95,3 +95,8 @@ def test_the_speculative_benchmark_refuses_a_bad_log_in_one_line(tmp_path):
     done = subprocess.run([sys.executable, str(script), str(log), "--settings", "off,eagle"], capture_output=True,
                           text=True)
     assert "--settings 'eagle' is not one of" in done.stderr
+    log.write_text(json.dumps({"node": "coder", "messages": [{"role": "user", "content": "x"}], "settings": {}}) + "\n")
+    done = subprocess.run([sys.executable, str(script), str(log), "--base-url", "http://127.0.0.1:9/v1"],
+                          capture_output=True, text=True)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().startswith("speculative benchmark: setting 'server' failed: URLError")
